@@ -1,0 +1,1 @@
+//! Black-box tests live in tests/blackbox; this library is empty.
