@@ -1,1 +1,77 @@
-//! placeholder
+//! The keyspace: 16384 slot tables per database, the values they hold, expiry, and the data
+//! commands that read and write them.
+//!
+//! Map of the crate:
+//! - [`entry`]: one key and its value packed in one allocation (the memory layout).
+//! - [`keyspace`]: a database's 16384 locked slot tables and their counters.
+//! - [`databases`]: the numbered databases of standalone mode (only db 0 in cluster mode).
+//! - [`cmd`]: the string and generic key commands (argument parsing, semantics, replies).
+//! - [`expire`]: the active expiry cycle.
+//! - [`reply`] / [`error`]: how handlers answer.
+//!
+//! What it does not own: sockets, the command table and routing (the `node` crate), cluster
+//! state, persistence.
+
+pub mod cmd;
+pub mod databases;
+pub mod entry;
+pub mod error;
+pub mod expire;
+pub mod keyspace;
+pub mod reply;
+
+use bytes::Bytes;
+
+pub use databases::Databases;
+pub use error::{CmdError, CmdResult};
+pub use keyspace::{Keyspace, KeyspaceStats, Locked};
+pub use reply::{Reply, Written};
+
+/// Settings of the server that change how data commands behave.
+#[derive(Clone, Debug)]
+pub struct StoreSettings {
+    /// `proto-max-bulk-len`: the largest string APPEND/SETRANGE may build.
+    pub proto_max_bulk_len: u64,
+    /// `cluster-enabled`: forbids MOVE/SWAPDB and cross-db COPY.
+    pub cluster_enabled: bool,
+    /// LFU eviction policy selected (OBJECT FREQ vs IDLETIME).
+    pub lfu: bool,
+    /// `maxmemory` > 0 with an LRU/LFU policy: integers are not shared (OBJECT REFCOUNT).
+    pub no_shared_integers: bool,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        StoreSettings {
+            proto_max_bulk_len: 512 * 1024 * 1024,
+            cluster_enabled: false,
+            lfu: false,
+            no_shared_integers: false,
+        }
+    }
+}
+
+/// Everything a data command needs while it runs.
+pub struct Ctx<'a, 'l> {
+    /// All databases (MOVE, COPY ... DB, SWAPDB, FLUSHALL).
+    pub dbs: &'a Databases,
+    /// The client's selected database.
+    pub db: &'a Keyspace,
+    pub db_index: usize,
+    /// The slots of this command's keys, locked by the caller in ascending order.
+    pub locked: &'a mut Locked<'l>,
+    /// The time the command runs at, in unix ms (one value per command, as Redis caches it).
+    pub now_ms: i64,
+    pub settings: &'a StoreSettings,
+    pub reply: Reply<'a>,
+}
+
+impl Ctx<'_, '_> {
+    /// The 24-bit access clock value for this command (Redis `LRU_CLOCK()`, 1 s resolution).
+    pub fn clock(&self) -> u32 {
+        ((self.now_ms / 1000) as u32) & expire::CLOCK_MAX
+    }
+}
+
+/// A data command's implementation: `args[0]` is the command name as the client sent it.
+pub type Handler = for<'a, 'l> fn(&mut Ctx<'a, 'l>, &[Bytes]) -> CmdResult;

@@ -1,0 +1,391 @@
+//! The keyspace of one database: 16384 slot tables, each behind its own lock.
+//!
+//! This module owns the tables, their locking discipline and the counters derived from them
+//! (key counts, volatile-key counts, expired-key statistics). It does not parse commands.
+//!
+//! Locking rules (ARCHITECTURE §3): a command locks the slots of all its keys before touching
+//! any of them, in ascending slot order, and holds them until its reply is written; guards are
+//! never held across an `.await`. Whole-keyspace walks (KEYS, SCAN, FLUSHDB, the active expiry
+//! cycle) lock one slot at a time.
+
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry as TableEntry;
+use parking_lot::{Mutex, MutexGuard};
+use slot_map::{SLOT_COUNT, Slot, key_slot};
+
+use crate::entry::Entry;
+use crate::error::CmdError;
+
+/// Keyspace-wide statistics shared by every database (INFO stats).
+#[derive(Default, Debug)]
+pub struct KeyspaceStats {
+    pub expired_keys: AtomicU64,
+    pub keyspace_hits: AtomicU64,
+    pub keyspace_misses: AtomicU64,
+    /// Changes since the last save (Redis `server.dirty`).
+    pub dirty: AtomicU64,
+}
+
+impl KeyspaceStats {
+    pub fn reset(&self) {
+        self.expired_keys.store(0, Ordering::Relaxed);
+        self.keyspace_hits.store(0, Ordering::Relaxed);
+        self.keyspace_misses.store(0, Ordering::Relaxed);
+    }
+}
+
+/// The keys of one hash slot.
+#[derive(Default)]
+pub struct SlotTable {
+    entries: HashTable<Entry>,
+    volatile: usize,
+}
+
+impl SlotTable {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Number of keys in this slot that carry an expiry.
+    pub fn volatile_len(&self) -> usize {
+        self.volatile
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter()
+    }
+}
+
+/// One database: 16384 locked slot tables.
+pub struct Keyspace {
+    slots: Box<[Mutex<SlotTable>]>,
+    hasher: hashbrown::DefaultHashBuilder,
+    keys: AtomicU64,
+    volatile: AtomicU64,
+    stats: std::sync::Arc<KeyspaceStats>,
+}
+
+impl Keyspace {
+    pub fn new(stats: std::sync::Arc<KeyspaceStats>) -> Keyspace {
+        Keyspace {
+            slots: (0..SLOT_COUNT)
+                .map(|_| Mutex::new(SlotTable::default()))
+                .collect(),
+            hasher: hashbrown::DefaultHashBuilder::default(),
+            keys: AtomicU64::new(0),
+            volatile: AtomicU64::new(0),
+            stats,
+        }
+    }
+
+    /// Number of keys (DBSIZE); may include keys that expired but were not yet reclaimed, as in Redis.
+    pub fn len(&self) -> u64 {
+        self.keys.load(Ordering::Relaxed)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of keys with an expiry (INFO keyspace `expires=`).
+    pub fn volatile_len(&self) -> u64 {
+        self.volatile.load(Ordering::Relaxed)
+    }
+
+    pub fn stats(&self) -> &KeyspaceStats {
+        &self.stats
+    }
+
+    /// Locks one slot.
+    pub fn lock_slot(&self, slot: Slot) -> SlotGuard<'_> {
+        SlotGuard {
+            ks: self,
+            slot,
+            table: self.slots[slot as usize].lock(),
+        }
+    }
+
+    /// Locks the given slots in ascending order (they are sorted and deduplicated here).
+    pub fn lock_slots(&self, slots: &mut Vec<Slot>) -> Locked<'_> {
+        slots.sort_unstable();
+        slots.dedup();
+        Locked {
+            guards: slots.iter().map(|&s| self.lock_slot(s)).collect(),
+        }
+    }
+
+    /// Locks the slots of `keys`.
+    pub fn lock_keys<'k>(&self, keys: impl IntoIterator<Item = &'k [u8]>) -> Locked<'_> {
+        let mut slots: Vec<Slot> = keys.into_iter().map(key_slot).collect();
+        self.lock_slots(&mut slots)
+    }
+
+    /// Number of keys stored in `slot` (CLUSTER COUNTKEYSINSLOT).
+    pub fn slot_len(&self, slot: Slot) -> usize {
+        self.slots[slot as usize].lock().len()
+    }
+
+    fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+}
+
+/// A locked slot table with the operations commands use.
+pub struct SlotGuard<'a> {
+    ks: &'a Keyspace,
+    slot: Slot,
+    table: MutexGuard<'a, SlotTable>,
+}
+
+/// What a lookup found.
+pub enum Lookup {
+    Found,
+    Missing,
+}
+
+impl<'a> SlotGuard<'a> {
+    pub fn slot(&self) -> Slot {
+        self.slot
+    }
+
+    pub fn table(&self) -> &SlotTable {
+        &self.table
+    }
+
+    /// Removes `key` if it has expired at `now_ms`; returns true when it did.
+    pub fn expire_if_needed(&mut self, key: &[u8], now_ms: i64) -> bool {
+        let hash = self.ks.hash(key);
+        let expired = match self.table.entries.find(hash, |e| e.key() == key) {
+            Some(e) => e.is_expired(now_ms),
+            None => false,
+        };
+        if expired {
+            self.remove_hashed(hash, key);
+            self.ks.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
+        }
+        expired
+    }
+
+    /// The live entry for `key` (an expired one is deleted first and reported missing).
+    pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&Entry> {
+        self.expire_if_needed(key, now_ms);
+        let hash = self.ks.hash(key);
+        self.table.entries.find(hash, |e| e.key() == key)
+    }
+
+    /// The live entry for `key`, mutable. Changing its expiry must go through [`Self::set_expire`].
+    pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
+        self.expire_if_needed(key, now_ms);
+        let hash = self.ks.hash(key);
+        self.table.entries.find_mut(hash, |e| e.key() == key)
+    }
+
+    /// Does a live `key` exist?
+    pub fn contains(&mut self, key: &[u8], now_ms: i64) -> bool {
+        self.get(key, now_ms).is_some()
+    }
+
+    /// Inserts or replaces the entry for its key; returns the previous one.
+    pub fn insert(&mut self, entry: Entry) -> Option<Entry> {
+        let hash = self.ks.hash(entry.key());
+        let new_volatile = entry.expire_at().is_some();
+        let hasher = &self.ks.hasher;
+        let old = match self.table.entries.entry(
+            hash,
+            |e| e.key() == entry.key(),
+            |e| hasher.hash_one(e.key()),
+        ) {
+            TableEntry::Occupied(mut o) => Some(std::mem::replace(o.get_mut(), entry)),
+            TableEntry::Vacant(v) => {
+                v.insert(entry);
+                None
+            }
+        };
+        match &old {
+            Some(o) => {
+                let old_volatile = o.expire_at().is_some();
+                self.adjust_volatile(old_volatile, new_volatile);
+            }
+            None => {
+                self.ks.keys.fetch_add(1, Ordering::Relaxed);
+                self.adjust_volatile(false, new_volatile);
+            }
+        }
+        old
+    }
+
+    /// Removes `key` (whether or not it has expired); returns the removed entry.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        let hash = self.ks.hash(key);
+        self.remove_hashed(hash, key)
+    }
+
+    fn remove_hashed(&mut self, hash: u64, key: &[u8]) -> Option<Entry> {
+        let found = self.table.entries.find_entry(hash, |e| e.key() == key).ok()?;
+        let (entry, _) = found.remove();
+        self.ks.keys.fetch_sub(1, Ordering::Relaxed);
+        self.adjust_volatile(entry.expire_at().is_some(), false);
+        Some(entry)
+    }
+
+    /// Sets or clears the expiry of an existing key; returns false when the key is missing.
+    pub fn set_expire(&mut self, key: &[u8], expire_at: Option<i64>) -> bool {
+        let hash = self.ks.hash(key);
+        let Some(e) = self.table.entries.find_mut(hash, |e| e.key() == key) else {
+            return false;
+        };
+        let was = e.expire_at().is_some();
+        e.set_expire(expire_at);
+        self.adjust_volatile(was, expire_at.is_some());
+        true
+    }
+
+    fn adjust_volatile(&mut self, was: bool, is: bool) {
+        match (was, is) {
+            (false, true) => {
+                self.table.volatile += 1;
+                self.ks.volatile.fetch_add(1, Ordering::Relaxed);
+            }
+            (true, false) => {
+                self.table.volatile -= 1;
+                self.ks.volatile.fetch_sub(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+    }
+
+    /// Deletes every key of this slot; returns how many there were.
+    pub fn clear(&mut self) -> usize {
+        let n = self.table.entries.len();
+        let volatile = self.table.volatile;
+        self.table.entries.clear();
+        self.table.entries.shrink_to_fit(|e| self.ks.hasher.hash_one(e.key()));
+        self.table.volatile = 0;
+        self.ks.keys.fetch_sub(n as u64, Ordering::Relaxed);
+        self.ks.volatile.fetch_sub(volatile as u64, Ordering::Relaxed);
+        n
+    }
+
+    /// Deletes up to `budget` expired keys of this slot, visiting at most `visit` entries
+    /// starting at position `cursor`; returns (deleted, next cursor or 0 when the walk wrapped).
+    pub fn expire_some(&mut self, now_ms: i64, cursor: usize, visit: usize) -> (usize, usize) {
+        let mut expired: Vec<Box<[u8]>> = Vec::new();
+        let mut seen = 0;
+        for e in self.table.entries.iter().skip(cursor).take(visit) {
+            seen += 1;
+            if e.is_expired(now_ms) {
+                expired.push(e.key().into());
+            }
+        }
+        let next = if seen < visit {
+            0
+        } else {
+            cursor + seen - expired.len()
+        };
+        for key in &expired {
+            self.remove(key);
+        }
+        self.ks
+            .stats
+            .expired_keys
+            .fetch_add(expired.len() as u64, Ordering::Relaxed);
+        (expired.len(), next)
+    }
+}
+
+/// The slots a command locked, in ascending order.
+pub struct Locked<'a> {
+    guards: Vec<SlotGuard<'a>>,
+}
+
+impl<'a> Locked<'a> {
+    /// The locked table holding `key`. A key outside the locked set means the command table
+    /// declares the wrong key positions for the command; it is reported, never served unlocked.
+    pub fn table(&mut self, key: &[u8]) -> Result<&mut SlotGuard<'a>, CmdError> {
+        let slot = key_slot(key);
+        match self.guards.binary_search_by_key(&slot, |g| g.slot) {
+            Ok(i) => Ok(&mut self.guards[i]),
+            Err(_) => Err(CmdError::UnlockedKey(slot)),
+        }
+    }
+
+    /// Nothing locked (commands without keys).
+    pub fn none() -> Locked<'a> {
+        Locked { guards: Vec::new() }
+    }
+
+    pub fn slots(&self) -> impl Iterator<Item = Slot> + '_ {
+        self.guards.iter().map(|g| g.slot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::{StrEncoding, StringSpec};
+
+    fn string(key: &[u8], value: &[u8], expire_at: Option<i64>) -> Entry {
+        Entry::new_string(StringSpec {
+            key,
+            value,
+            encoding: StrEncoding::for_new_value(value),
+            expire_at,
+            clock: 0,
+        })
+    }
+
+    #[test]
+    fn counts_follow_inserts_expiry_and_removes() {
+        let ks = Keyspace::new(Default::default());
+        let mut locked = ks.lock_keys([&b"a"[..], b"b", b"{a}c"]);
+        locked.table(b"a").unwrap().insert(string(b"a", b"1", None));
+        locked.table(b"b").unwrap().insert(string(b"b", b"2", Some(100)));
+        locked.table(b"{a}c").unwrap().insert(string(b"{a}c", b"3", None));
+        assert_eq!(ks.len(), 3);
+        assert_eq!(ks.volatile_len(), 1);
+        assert!(locked.table(b"b").unwrap().get(b"b", 100).is_some());
+        assert!(locked.table(b"b").unwrap().get(b"b", 101).is_none());
+        assert_eq!(ks.len(), 2);
+        assert_eq!(ks.volatile_len(), 0);
+        assert_eq!(ks.stats().expired_keys.load(Ordering::Relaxed), 1);
+        assert!(locked.table(b"a").unwrap().set_expire(b"a", Some(5)));
+        assert_eq!(ks.volatile_len(), 1);
+        locked.table(b"a").unwrap().insert(string(b"a", b"x", None));
+        assert_eq!(ks.volatile_len(), 0);
+        assert!(locked.table(b"a").unwrap().remove(b"a").is_some());
+        assert_eq!(ks.len(), 1);
+        drop(locked);
+        assert_eq!(ks.slot_len(key_slot(b"a")), 1);
+    }
+
+    #[test]
+    fn active_expiry_walks_a_slot_incrementally() {
+        let ks = Keyspace::new(Default::default());
+        let mut g = ks.lock_slot(key_slot(b"{t}0"));
+        for i in 0..100 {
+            let key = format!("{{t}}{i}");
+            let at = if i % 2 == 0 { Some(10) } else { None };
+            g.insert(string(key.as_bytes(), b"v", at));
+        }
+        let mut cursor = 0;
+        let mut deleted = 0;
+        loop {
+            let (d, next) = g.expire_some(11, cursor, 7);
+            deleted += d;
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(deleted, 50);
+        assert_eq!(g.table().len(), 50);
+        assert_eq!(ks.volatile_len(), 0);
+    }
+}
