@@ -2,7 +2,7 @@
 //!
 //! This crate owns the pure, IO-free vocabulary every other crate uses to talk about slots:
 //!
-//! - [`key_slot`] / [`crc16`]: which of the [`SLOT_COUNT`] slots a key belongs to, with Redis's
+//! - [`key_slot`] / [`crc16()`]: which of the [`SLOT_COUNT`] slots a key belongs to, with Redis's
 //!   CRC16-XMODEM and hash-tag (`{...}`) rules. It runs for every keyed command, so it is a
 //!   couple of `memchr` calls and a table-driven CRC.
 //! - [`SlotRange`]: an inclusive run of slots, rendered as `CLUSTER NODES` renders it (`N` or `a-b`).
