@@ -7,6 +7,7 @@
 //! word); it is not a general bignum library.
 
 use std::cmp::Ordering;
+use std::io::Write as _;
 
 /// Little-endian 64-bit limbs; never has a most significant zero limb, so zero
 /// is the empty vector and comparisons can start from the length.
@@ -179,9 +180,10 @@ impl BigUint {
         match chunks.split_last() {
             None => out.push(b'0'),
             Some((most_significant, lower)) => {
-                out.extend_from_slice(most_significant.to_string().as_bytes());
+                // Writing to a Vec cannot fail.
+                let _ = write!(out, "{most_significant}");
                 for chunk in lower.iter().rev() {
-                    out.extend_from_slice(format!("{chunk:019}").as_bytes());
+                    let _ = write!(out, "{chunk:019}");
                 }
             }
         }

@@ -4,7 +4,7 @@
 //!
 //! Long doubles (INCRBYFLOAT) are in `long_double`.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 
 use crate::binary_float::{BINARY64, Rounded, hexadecimal_to_binary};
 use crate::float_syntax::{FloatLiteral, scan_float_literal};
@@ -78,26 +78,16 @@ pub fn format_double(value: f64, out: &mut Vec<u8>) {
         out.extend_from_slice(if value < 0.0 { b"-inf" } else { b"inf" });
         return;
     }
-    // Rust's exact formatting is correctly rounded, ties to even: "-d.dddde-X".
-    let mut scientific = String::with_capacity(32);
-    // Writing to a String cannot fail.
-    let _ = write!(scientific, "{value:.16e}");
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let (negative, mantissa) = match mantissa.strip_prefix('-') {
-        Some(unsigned) => (true, unsigned),
-        None => (false, mantissa),
-    };
-    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+    if value.is_sign_negative() {
+        out.push(b'-');
+    }
+    let (digits, exponent) = seventeen_digits(value.abs(), out);
     // %g drops trailing zeros of the significant digits (no '#' flag).
     let significant_len = digits
         .iter()
         .rposition(|&digit| digit != b'0')
         .map_or(1, |last| last + 1);
     let significant = &digits[..significant_len];
-    if negative {
-        out.push(b'-');
-    }
     if (-4..17).contains(&exponent) {
         if exponent < 0 {
             out.extend_from_slice(b"0.");
@@ -126,8 +116,45 @@ pub fn format_double(value: f64, out: &mut Vec<u8>) {
         if magnitude < 10 {
             out.push(b'0');
         }
-        out.extend_from_slice(magnitude.to_string().as_bytes());
+        // Writing to a Vec cannot fail.
+        let _ = write!(out, "{magnitude}");
     }
+}
+
+/// The 17 significant digits of a finite non-negative `value`, correctly
+/// rounded (ties to even, as Rust's exact float formatting does), and the
+/// decimal exponent of the first one. `scratch` is used as a buffer and left
+/// as it was found.
+fn seventeen_digits(value: f64, scratch: &mut Vec<u8>) -> ([u8; 17], i32) {
+    let start = scratch.len();
+    // Writing to a Vec cannot fail; the text is "d.dddddddddddddddde[-]x".
+    let _ = write!(scratch, "{value:.16e}");
+    let mut digits = [b'0'; 17];
+    let mut exponent = 0i32;
+    let mut exponent_negative = false;
+    let mut digit_count = 0;
+    let mut in_exponent = false;
+    for &byte in &scratch[start..] {
+        match byte {
+            b'e' => in_exponent = true,
+            b'-' => exponent_negative = true,
+            b'0'..=b'9' if in_exponent => exponent = exponent * 10 + i32::from(byte - b'0'),
+            b'0'..=b'9' if digit_count < digits.len() => {
+                digits[digit_count] = byte;
+                digit_count += 1;
+            }
+            _ => {}
+        }
+    }
+    scratch.truncate(start);
+    (
+        digits,
+        if exponent_negative {
+            -exponent
+        } else {
+            exponent
+        },
+    )
 }
 
 #[cfg(test)]

@@ -12,6 +12,18 @@
 //!   [`LongDouble::parse`] = `string2ld` (`getLongDoubleFromObject`),
 //!   addition, and [`LongDouble::to_human`] = `ld2string(LD_STR_HUMAN)`.
 //!
+//! INCRBYFLOAT, for instance, is:
+//!
+//! ```
+//! use numeric::LongDouble;
+//!
+//! let current = LongDouble::parse(b"10.5"); // "value is not a valid float" if None
+//! let increment = LongDouble::parse(b"0.1");
+//! let sum = current.zip(increment).and_then(|(a, b)| a.checked_add(b));
+//! // None would be "increment would produce NaN or Infinity".
+//! assert_eq!(sum.map(|sum| sum.to_human()), Some(b"10.6".to_vec()));
+//! ```
+//!
 //! Everything is done in portable software — glibc's correctly rounded
 //! `strtod`/`strtold`/`printf` and the x87 adder are reproduced with integer
 //! arithmetic and a small bignum — so results do not depend on the host FPU.

@@ -6,7 +6,7 @@
 //! It does not model rounding modes other than the default (to nearest, ties
 //! to even), NaN payloads, or any arithmetic besides addition.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 use std::ops::Add;
 
 use crate::big_uint::BigUint;
@@ -56,7 +56,8 @@ fn zero(negative: bool) -> Kind {
     }
 }
 
-/// A non-zero rounded magnitude with its sign.
+/// A rounded magnitude with its sign (underflow gives a signed zero,
+/// overflow an infinity).
 fn from_rounded(negative: bool, rounded: Rounded) -> Kind {
     match rounded {
         Rounded::Finite {
@@ -322,10 +323,8 @@ fn write_fixed_17(significand: u64, exponent: i64, out: &mut Vec<u8>) {
         let round_up = remainder > half || (remainder == half && truncated & 1 == 1);
         truncated + u128::from(round_up)
     };
-    let mut text = String::new();
-    // Writing to a String cannot fail.
-    let _ = write!(text, "{}.{:017}", scaled / TEN_POW_17, scaled % TEN_POW_17);
-    out.extend_from_slice(text.as_bytes());
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "{}.{:017}", scaled / TEN_POW_17, scaled % TEN_POW_17);
 }
 
 #[cfg(test)]
