@@ -1,1 +1,198 @@
-fn main() {}
+//! `tessera-server [config-file] [--directive value ...]`: a Redis-Cluster-compatible server.
+//!
+//! Map of the binary: `main` (arguments, daemonize, logging, runtime, signals), `server`
+//! (shared state, listener, cron), `connection` (the per-client read/execute/write loop),
+//! `session` (per-connection state), `commands` (the command table, dispatch and the server,
+//! connection and cluster commands), `cluster_state` (node id, slots, nodes.conf, routing),
+//! `clients` (the client registry), `stats`, `logging`, `alloc`.
+
+mod alloc;
+mod clients;
+mod cluster_state;
+mod commands;
+mod connection;
+mod logging;
+mod server;
+mod session;
+mod stats;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+/// The Redis version Tessera is compatible with (INFO `redis_version`, HELLO `version`).
+pub const REDIS_VERSION: &str = "7.0.15";
+
+fn usage() -> ! {
+    eprintln!(
+        "Usage: ./tessera-server [/path/to/redis.conf] [options] [-]\n       ./tessera-server - (read config from stdin)\n       ./tessera-server -v or --version\n       ./tessera-server -h or --help\n\nExamples:\n       ./tessera-server (run the server with default conf)\n       ./tessera-server /etc/redis/6379.conf\n       ./tessera-server --port 7777\n       ./tessera-server --port 7777 --replicaof 127.0.0.1 8888\n       ./tessera-server /etc/myredis.conf --loglevel verbose -\n       ./tessera-server /etc/myredis.conf --loglevel verbose"
+    );
+    std::process::exit(1)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("-v" | "--version") => {
+            println!(
+                "Tessera server v={} (Redis compatible v={REDIS_VERSION}) bits=64",
+                env!("CARGO_PKG_VERSION")
+            );
+            return ExitCode::SUCCESS;
+        }
+        Some("-h" | "--help") => usage(),
+        _ => {}
+    }
+    let (file, options): (Option<PathBuf>, &[String]) = match args.first() {
+        Some(first) if !first.starts_with("--") => (Some(PathBuf::from(first)), &args[1..]),
+        _ => (None, &args[..]),
+    };
+    let cfg = match config::Config::load(file.as_deref(), options) {
+        Ok(c) => c,
+        Err(e) => {
+            eprint!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if cfg.daemonize {
+        daemonize();
+    }
+    if let Err(e) = init_logging(&cfg) {
+        eprintln!("Can't open the log file: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("tessera-worker")
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "Failed to start the runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cfg, file)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Detaches from the terminal as Redis's `daemonize yes` does.
+fn daemonize() {
+    // SAFETY: called before any thread is started; fork/setsid/dup2 take no pointers we own.
+    unsafe {
+        match libc::fork() {
+            -1 => return,
+            0 => {}
+            _ => libc::_exit(0),
+        }
+        libc::setsid();
+        let devnull = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if devnull >= 0 {
+            libc::dup2(devnull, 0);
+            libc::dup2(devnull, 1);
+            libc::dup2(devnull, 2);
+            if devnull > 2 {
+                libc::close(devnull);
+            }
+        }
+    }
+}
+
+fn init_logging(cfg: &config::Config) -> anyhow::Result<()> {
+    let format = logging::RedisFormat {
+        pid: std::process::id(),
+    };
+    let level = logging::level_filter(config::ConfigEnum::name(cfg.loglevel));
+    let builder = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .event_format(format)
+        .with_max_level(level);
+    if cfg.logfile.is_empty() {
+        builder.with_writer(std::io::stdout).init();
+    } else {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&cfg.logfile)
+            .with_context(|| cfg.logfile.clone())?;
+        builder.with_writer(Arc::new(file)).init();
+    }
+    Ok(())
+}
+
+async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
+    let pid = std::process::id();
+    tracing::warn!("oO0OoO0OoO0Oo Tessera is starting oO0OoO0OoO0Oo");
+    tracing::warn!(
+        "Tessera version={}, Redis version={REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid={pid}, just started",
+        env!("CARGO_PKG_VERSION")
+    );
+    match &file {
+        Some(f) => tracing::warn!("Configuration loaded from {}", f.display()),
+        None => tracing::warn!(
+            "Warning: no config file specified, using the default config. In order to specify a config file use tessera-server /path/to/redis.conf"
+        ),
+    }
+    if !cfg.dir.is_empty() {
+        std::env::set_current_dir(&cfg.dir)
+            .with_context(|| format!("Can't chdir to '{}'", cfg.dir))?;
+    }
+    let mode = if cfg.cluster_enabled {
+        "cluster"
+    } else {
+        "standalone"
+    };
+    if cfg.always_show_logo {
+        tracing::info!(
+            "Tessera {} (Redis {REDIS_VERSION} compatible) 64 bit, Running in {mode} mode, Port: {} PID: {pid}",
+            env!("CARGO_PKG_VERSION"),
+            cfg.port
+        );
+    } else {
+        tracing::info!("Running mode={mode}, port={}.", cfg.port);
+    }
+    if let Some(pidfile) = cfg.pidfile.as_ref().filter(|p| !p.is_empty()) {
+        if let Err(e) = std::fs::write(pidfile, format!("{pid}\n")) {
+            tracing::warn!(error = %e, "Failed to write PID file");
+        }
+    }
+    let listeners = server::bind_listeners(&cfg).await?;
+    let pidfile = cfg.pidfile.clone();
+    let server = Arc::new(server::Server::new(cfg, file)?);
+    if let Some(cluster) = &server.cluster {
+        tracing::info!("Cluster node id {}", cluster.my_id());
+    }
+    tracing::warn!("Server initialized");
+    for listener in listeners {
+        tokio::spawn(connection::accept_loop(server.clone(), listener));
+    }
+    tokio::spawn(server::cron(server.clone()));
+    tracing::info!("Ready to accept connections");
+
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::warn!("Received SIGINT scheduling shutdown..."),
+        _ = sigterm.recv() => tracing::warn!("Received SIGTERM scheduling shutdown..."),
+        _ = server.shutdown.notified() => {}
+    }
+    server.request_shutdown();
+    tracing::warn!("User requested shutdown...");
+    if let Some(cluster) = &server.cluster
+        && let Err(e) = cluster.save()
+    {
+        tracing::warn!(error = %e, "Could not save the cluster configuration on shutdown");
+    }
+    if let Some(p) = pidfile.filter(|p| !p.is_empty()) {
+        tracing::info!("Removing the pid file.");
+        let _ = std::fs::remove_file(p);
+    }
+    tracing::warn!("Tessera is now ready to exit, bye bye...");
+    Ok(())
+}

@@ -357,8 +357,14 @@ mod tests {
     #[test]
     fn encodings_follow_redis_rules() {
         assert_eq!(StrEncoding::for_new_value(b"12345"), StrEncoding::Int);
-        assert_eq!(StrEncoding::for_new_value(b"-9223372036854775808"), StrEncoding::Int);
-        assert_eq!(StrEncoding::for_new_value(b"9223372036854775808"), StrEncoding::Embstr);
+        assert_eq!(
+            StrEncoding::for_new_value(b"-9223372036854775808"),
+            StrEncoding::Int
+        );
+        assert_eq!(
+            StrEncoding::for_new_value(b"9223372036854775808"),
+            StrEncoding::Embstr
+        );
         assert_eq!(StrEncoding::for_new_value(b"012"), StrEncoding::Embstr);
         assert_eq!(StrEncoding::for_new_value(&[b'a'; 44]), StrEncoding::Embstr);
         assert_eq!(StrEncoding::for_new_value(&[b'a'; 45]), StrEncoding::Raw);

@@ -228,7 +228,11 @@ impl<'a> SlotGuard<'a> {
     }
 
     fn remove_hashed(&mut self, hash: u64, key: &[u8]) -> Option<Entry> {
-        let found = self.table.entries.find_entry(hash, |e| e.key() == key).ok()?;
+        let found = self
+            .table
+            .entries
+            .find_entry(hash, |e| e.key() == key)
+            .ok()?;
         let (entry, _) = found.remove();
         self.ks.keys.fetch_sub(1, Ordering::Relaxed);
         self.adjust_volatile(entry.expire_at().is_some(), false);
@@ -266,10 +270,14 @@ impl<'a> SlotGuard<'a> {
         let n = self.table.entries.len();
         let volatile = self.table.volatile;
         self.table.entries.clear();
-        self.table.entries.shrink_to_fit(|e| self.ks.hasher.hash_one(e.key()));
+        self.table
+            .entries
+            .shrink_to_fit(|e| self.ks.hasher.hash_one(e.key()));
         self.table.volatile = 0;
         self.ks.keys.fetch_sub(n as u64, Ordering::Relaxed);
-        self.ks.volatile.fetch_sub(volatile as u64, Ordering::Relaxed);
+        self.ks
+            .volatile
+            .fetch_sub(volatile as u64, Ordering::Relaxed);
         n
     }
 
@@ -346,8 +354,14 @@ mod tests {
         let ks = Keyspace::new(Default::default());
         let mut locked = ks.lock_keys([&b"a"[..], b"b", b"{a}c"]);
         locked.table(b"a").unwrap().insert(string(b"a", b"1", None));
-        locked.table(b"b").unwrap().insert(string(b"b", b"2", Some(100)));
-        locked.table(b"{a}c").unwrap().insert(string(b"{a}c", b"3", None));
+        locked
+            .table(b"b")
+            .unwrap()
+            .insert(string(b"b", b"2", Some(100)));
+        locked
+            .table(b"{a}c")
+            .unwrap()
+            .insert(string(b"{a}c", b"3", None));
         assert_eq!(ks.len(), 3);
         assert_eq!(ks.volatile_len(), 1);
         assert!(locked.table(b"b").unwrap().get(b"b", 100).is_some());

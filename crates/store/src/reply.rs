@@ -27,6 +27,16 @@ impl<'a> Reply<'a> {
         self.proto
     }
 
+    /// Switches the protocol for what follows (HELLO answers in the version it selects).
+    pub fn set_protocol(&mut self, proto: Protocol) {
+        self.proto = proto;
+    }
+
+    /// No reply at all: for SHUTDOWN, whose answer is the connection closing.
+    pub fn nothing(&mut self) -> Written {
+        Written(())
+    }
+
     pub fn ok(&mut self) -> Written {
         self.buf.extend_from_slice(b"+OK\r\n");
         Written(())

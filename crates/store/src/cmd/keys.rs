@@ -82,7 +82,9 @@ fn rename_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], nx: bool) -> Result<boo
     let Some(entry) = ctx.locked.table(src)?.remove(src) else {
         return Err(CmdError::NoSuchKey);
     };
-    ctx.locked.table(dst)?.insert(entry.with_key(dst, expire_at));
+    ctx.locked
+        .table(dst)?
+        .insert(entry.with_key(dst, expire_at));
     ctx.dirty(1);
     Ok(true)
 }
@@ -157,9 +159,9 @@ pub fn copy(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     Ok(ctx.reply.int(i64::from(copied)))
 }
 
-fn copy_locked(
-    src_locked: &mut Locked<'_>,
-    dst_locked: &mut Option<Locked<'_>>,
+fn copy_locked<'l>(
+    src_locked: &mut Locked<'l>,
+    dst_locked: &mut Option<Locked<'l>>,
     src: &[u8],
     dst: &[u8],
     replace: bool,

@@ -5,9 +5,9 @@ use bytes::Bytes;
 use numeric::LongDouble;
 
 use super::{int_arg, is, lookup_read};
+use crate::Ctx;
 use crate::entry::{Entry, StrEncoding, StringSpec, ValueType};
 use crate::error::{CmdError, CmdResult};
-use crate::Ctx;
 
 /// How a SET-family command treats an existing key.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -92,21 +92,20 @@ fn parse_set_options(
         let no_expire = expire_flag.is_none() && !keepttl && !persist;
         if which == Which::Set && is(opt, "NX") && opts.condition != Condition::IfExists {
             opts.condition = Condition::IfMissing;
-        } else if which == Which::Set && is(opt, "XX") && opts.condition != Condition::IfMissing
-        {
+        } else if which == Which::Set && is(opt, "XX") && opts.condition != Condition::IfMissing {
             opts.condition = Condition::IfExists;
         } else if which == Which::Set && is(opt, "GET") {
             opts.get = true;
-        } else if which == Which::Set && is(opt, "KEEPTTL") && !persist && expire_flag.is_none()
-        {
+        } else if which == Which::Set && is(opt, "KEEPTTL") && !persist && expire_flag.is_none() {
             keepttl = true;
-        } else if which == Which::GetEx && is(opt, "PERSIST") && expire_flag.is_none() && !keepttl
-        {
+        } else if which == Which::GetEx && is(opt, "PERSIST") && expire_flag.is_none() && !keepttl {
             persist = true;
         } else if has_next
             && !keepttl
             && !persist
-            && let Some(flag) = ["EX", "PX", "EXAT", "PXAT"].into_iter().find(|f| is(opt, f))
+            && let Some(flag) = ["EX", "PX", "EXAT", "PXAT"]
+                .into_iter()
+                .find(|f| is(opt, f))
             && (no_expire || expire_flag.is_some_and(|(f, _)| f == flag))
         {
             expire_flag = Some((flag, j + 1));
@@ -220,7 +219,12 @@ pub fn setnx(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     Ok(ctx.reply.int(i64::from(outcome.written)))
 }
 
-fn setex_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], unit: Unit, cmd: &'static str) -> CmdResult {
+fn setex_generic(
+    ctx: &mut Ctx<'_, '_>,
+    args: &[Bytes],
+    unit: Unit,
+    cmd: &'static str,
+) -> CmdResult {
     let at = expire_time(&args[2], unit, true, ctx.now_ms, cmd)?;
     store_string(
         ctx,
@@ -395,7 +399,9 @@ pub fn append(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 }
 
 pub fn strlen(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
-    let len = ctx.read_string(&args[1])?.map_or(0, |e| e.str_value().len());
+    let len = ctx
+        .read_string(&args[1])?
+        .map_or(0, |e| e.str_value().len());
     Ok(ctx.reply.int(len as i64))
 }
 
@@ -406,7 +412,10 @@ fn incr_by(ctx: &mut Ctx<'_, '_>, key: &[u8], incr: i64) -> CmdResult {
         Some(e) => Some(numeric::parse_i64(e.str_value()).ok_or(CmdError::NotInteger)?),
         None => None,
     };
-    let value = current.unwrap_or(0).checked_add(incr).ok_or(CmdError::Overflow)?;
+    let value = current
+        .unwrap_or(0)
+        .checked_add(incr)
+        .ok_or(CmdError::Overflow)?;
     let mut text = itoa::Buffer::new();
     let text = text.format(value).as_bytes();
     match current {
@@ -450,10 +459,13 @@ pub fn incrbyfloat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
         None => None,
     };
     let incr = LongDouble::parse(&args[2]).ok_or(CmdError::NotFloat)?;
-    let value = current.unwrap_or_else(|| LongDouble::from_i64(0)).checked_add(incr);
-    if !value.is_finite() {
+    let Some(value) = current
+        .unwrap_or_else(|| LongDouble::from_i64(0))
+        .checked_add(incr)
+        .filter(LongDouble::is_finite)
+    else {
         return Err(CmdError::err("increment would produce NaN or Infinity"));
-    }
+    };
     let text = value.to_human();
     let encoding = StrEncoding::for_created_value(&text);
     match current {
@@ -551,7 +563,9 @@ pub fn lcs(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
         None => Some(Vec::new()),
     };
     let (Some(a), Some(b)) = (a, b) else {
-        return Err(CmdError::err("The specified keys must contain string values"));
+        return Err(CmdError::err(
+            "The specified keys must contain string values",
+        ));
     };
     let (mut getidx, mut getlen, mut withmatchlen, mut minmatchlen) = (false, false, false, 0i64);
     let mut j = 3;

@@ -1,0 +1,83 @@
+//! The registry of connected clients: what CLIENT LIST/INFO/KILL and INFO clients read.
+//!
+//! Each connection owns its [`crate::session::Session`]; the registry holds a shared
+//! [`ClientHandle`] with the few facts other connections may read or change.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
+
+use bytes::Bytes;
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+/// What other connections can see of a client.
+pub struct ClientHandle {
+    pub id: u64,
+    pub peer: SocketAddr,
+    pub local: SocketAddr,
+    pub created_ms: i64,
+    pub name: Mutex<Option<Bytes>>,
+    pub lib_name: Mutex<Option<Bytes>>,
+    pub lib_ver: Mutex<Option<Bytes>>,
+    pub db: AtomicUsize,
+    pub last_interaction_ms: AtomicI64,
+    /// Name of the last command (index into the command table's names is overkill here).
+    pub last_cmd: Mutex<String>,
+    pub resp: AtomicUsize,
+    pub query_buf: AtomicUsize,
+    pub killed: AtomicBool,
+    pub kill_notify: Notify,
+    pub no_evict: AtomicBool,
+}
+
+impl ClientHandle {
+    pub fn kill(&self) {
+        self.killed.store(true, Ordering::Release);
+        self.kill_notify.notify_one();
+    }
+}
+
+#[derive(Default)]
+pub struct Clients {
+    map: Mutex<BTreeMap<u64, Arc<ClientHandle>>>,
+    next_id: AtomicU64,
+}
+
+impl Clients {
+    pub fn register(&self, peer: SocketAddr, local: SocketAddr, now_ms: i64) -> Arc<ClientHandle> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let handle = Arc::new(ClientHandle {
+            id,
+            peer,
+            local,
+            created_ms: now_ms,
+            name: Mutex::new(None),
+            lib_name: Mutex::new(None),
+            lib_ver: Mutex::new(None),
+            db: AtomicUsize::new(0),
+            last_interaction_ms: AtomicI64::new(now_ms),
+            last_cmd: Mutex::new("NULL".to_string()),
+            resp: AtomicUsize::new(2),
+            query_buf: AtomicUsize::new(0),
+            killed: AtomicBool::new(false),
+            kill_notify: Notify::new(),
+            no_evict: AtomicBool::new(false),
+        });
+        self.map.lock().insert(id, handle.clone());
+        handle
+    }
+
+    pub fn unregister(&self, id: u64) {
+        self.map.lock().remove(&id);
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.lock().len()
+    }
+
+    pub fn all(&self) -> Vec<Arc<ClientHandle>> {
+        self.map.lock().values().cloned().collect()
+    }
+}

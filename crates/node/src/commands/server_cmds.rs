@@ -1,0 +1,527 @@
+//! Server commands: INFO, CONFIG, COMMAND, DEBUG, SLOWLOG, LATENCY, TIME, LASTSAVE, SHUTDOWN,
+//! and the HELP texts.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use bytes::Bytes;
+use config::ProtectedAction;
+use store::{CmdError, CmdResult, Reply, Written};
+
+use super::table::{self, COMMANDS, Command, Keys};
+use crate::server::unix_us;
+use crate::session::CallCtx;
+use store::cmd::is;
+
+/// DEBUG SET-ACTIVE-EXPIRE 0 turns the active expiry cycle off (tests use it).
+pub static ACTIVE_EXPIRE_DISABLED: AtomicBool = AtomicBool::new(false);
+
+/// A HELP reply: an array of status lines, as Redis's `addReplyHelp` writes them.
+pub fn help_reply(reply: &mut Reply<'_>, lines: &[&str]) -> Written {
+    let w = reply.array(lines.len());
+    for l in lines {
+        let _ = reply.simple(l.as_bytes());
+    }
+    w
+}
+
+pub fn object_help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    Ok(help_reply(
+        &mut ctx.reply,
+        &[
+            "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+            "HELP",
+            "    Print this help.",
+        ],
+    ))
+}
+
+pub fn info(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    let sections: Vec<String> = args[1..]
+        .iter()
+        .map(|a| String::from_utf8_lossy(a).to_lowercase())
+        .collect();
+    let text = super::info::render(ctx.server, &sections);
+    Ok(ctx.reply.verbatim(text.as_bytes()))
+}
+
+pub fn time(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    let us = unix_us();
+    let w = ctx.reply.array(2);
+    let _ = ctx
+        .reply
+        .bulk(itoa::Buffer::new().format(us / 1_000_000).as_bytes());
+    let _ = ctx
+        .reply
+        .bulk(itoa::Buffer::new().format(us % 1_000_000).as_bytes());
+    Ok(w)
+}
+
+pub fn lastsave(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    Ok(ctx.reply.int(ctx.server.lastsave.load(Ordering::Relaxed)))
+}
+
+/// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Nothing is persisted yet, so SAVE has
+/// nothing to write; the server stops and the client sees the connection close.
+pub fn shutdown(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    for a in &args[1..] {
+        if !(is(a, "NOSAVE") || is(a, "SAVE") || is(a, "NOW") || is(a, "FORCE") || is(a, "ABORT")) {
+            return Err(CmdError::Syntax);
+        }
+        if is(a, "ABORT") {
+            return Err(CmdError::err("No shutdown in progress."));
+        }
+    }
+    tracing::warn!("User requested shutdown...");
+    ctx.server.request_shutdown();
+    ctx.session.close_after_reply = true;
+    // Redis sends nothing on success: the client sees the connection close.
+    Ok(ctx.reply.nothing())
+}
+
+// ---- CONFIG -------------------------------------------------------------------------------
+
+pub fn config_get(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    let patterns: Vec<&[u8]> = args[2..].iter().map(|a| &a[..]).collect();
+    let pairs = ctx.server.config.read().get(&patterns);
+    let w = ctx.reply.map(pairs.len());
+    for (name, value) in pairs {
+        let _ = ctx.reply.bulk(name.as_bytes());
+        let _ = ctx.reply.bulk(value.as_bytes());
+    }
+    Ok(w)
+}
+
+pub fn config_set(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    if args.len() % 2 != 0 {
+        return Err(CmdError::WrongArity(ctx.full_name.to_string()));
+    }
+    let pairs: Vec<(&[u8], &[u8])> = args[2..]
+        .chunks(2)
+        .map(|p| (&p[0][..], &p[1][..]))
+        .collect();
+    let changed = ctx
+        .server
+        .config
+        .write()
+        .set(&pairs)
+        .map_err(|e| CmdError::Raw(e.to_string()))?;
+    if !changed.is_empty() {
+        ctx.server.config_changed();
+    }
+    Ok(ctx.reply.ok())
+}
+
+pub fn config_resetstat(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    ctx.server.stats.reset();
+    ctx.server.command_stats.reset();
+    ctx.server.dbs.stats().reset();
+    Ok(ctx.reply.ok())
+}
+
+pub fn config_rewrite(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    let Some(path) = &ctx.server.config_file else {
+        return Err(CmdError::err("The server is running without a config file"));
+    };
+    ctx.server.config.read().rewrite(path).map_err(|e| {
+        tracing::warn!(error = %e, "CONFIG REWRITE failed");
+        CmdError::err(format!("Rewriting config file: {e}"))
+    })?;
+    tracing::info!("CONFIG REWRITE executed with success.");
+    Ok(ctx.reply.ok())
+}
+
+pub fn config_help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    Ok(help_reply(
+        &mut ctx.reply,
+        &[
+            "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+            "HELP",
+            "    Print this help.",
+        ],
+    ))
+}
+
+// ---- COMMAND ------------------------------------------------------------------------------
+
+fn all_commands() -> impl Iterator<Item = &'static Command> {
+    COMMANDS.iter()
+}
+
+/// One COMMAND INFO entry (Redis 7.0's 10-element shape).
+fn write_command_info(reply: &mut Reply<'_>, cmd: &Command, parent: Option<&Command>) {
+    let (first, last, step) = cmd.key_triple();
+    let _ = reply.array(10);
+    let _ = reply.bulk(table::full_name(parent, cmd).as_bytes());
+    let _ = reply.int(cmd.arity.into());
+    let flags: Vec<&str> = table::flag::NAMES
+        .iter()
+        .filter(|(f, _)| cmd.flags & f != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    let _ = reply.set(flags.len());
+    for f in flags {
+        let _ = reply.simple(f.as_bytes());
+    }
+    let _ = reply.int(first);
+    let _ = reply.int(last);
+    let _ = reply.int(step);
+    let _ = reply.set(cmd.acl.len());
+    for a in cmd.acl {
+        let _ = reply.simple(format!("@{a}").as_bytes());
+    }
+    let _ = reply.set(0);
+    match cmd.keys {
+        Keys::None => {
+            let _ = reply.array(0);
+        }
+        Keys::Range { first, last, step } => {
+            let _ = reply.array(1);
+            let _ = reply.map(3);
+            let _ = reply.bulk(b"flags");
+            let _ = reply.set(cmd.key_flags.len());
+            for f in cmd.key_flags {
+                let _ = reply.simple(f.as_bytes());
+            }
+            let _ = reply.bulk(b"begin_search");
+            let _ = reply.map(2);
+            let _ = reply.bulk(b"type");
+            let _ = reply.bulk(b"index");
+            let _ = reply.bulk(b"spec");
+            let _ = reply.map(1);
+            let _ = reply.bulk(b"index");
+            let _ = reply.int(first.into());
+            let _ = reply.bulk(b"find_keys");
+            let _ = reply.map(2);
+            let _ = reply.bulk(b"type");
+            let _ = reply.bulk(b"range");
+            let _ = reply.bulk(b"spec");
+            let _ = reply.map(3);
+            let _ = reply.bulk(b"lastkey");
+            let _ = reply.int(if last < 0 {
+                last.into()
+            } else {
+                (last - first).into()
+            });
+            let _ = reply.bulk(b"keystep");
+            let _ = reply.int(step.into());
+            let _ = reply.bulk(b"limit");
+            let _ = reply.int(0);
+        }
+    }
+    let _ = reply.array(cmd.subcommands.len());
+    for s in cmd.subcommands {
+        write_command_info(reply, s, Some(cmd));
+    }
+}
+
+pub fn command(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    let w = ctx.reply.array(COMMANDS.len());
+    for c in all_commands() {
+        write_command_info(&mut ctx.reply, c, None);
+    }
+    Ok(w)
+}
+
+pub fn command_count(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    Ok(ctx.reply.int(COMMANDS.len() as i64))
+}
+
+/// Finds a command or `container|sub` by name.
+fn find_by_name(name: &[u8]) -> Option<(&'static Command, Option<&'static Command>)> {
+    let text = std::str::from_utf8(name).ok()?;
+    match text.split_once('|') {
+        Some((top, sub)) => {
+            let top = table::lookup(top.as_bytes())?;
+            Some((top.subcommand(sub.as_bytes())?, Some(top)))
+        }
+        None => table::lookup(name).map(|c| (c, None)),
+    }
+}
+
+pub fn command_info(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    if args.len() == 2 {
+        return command(ctx, args);
+    }
+    let w = ctx.reply.array(args.len() - 2);
+    for name in &args[2..] {
+        match find_by_name(name) {
+            Some((c, parent)) => write_command_info(&mut ctx.reply, c, parent),
+            None => {
+                let _ = ctx.reply.null_array();
+            }
+        }
+    }
+    Ok(w)
+}
+
+fn write_command_docs(reply: &mut Reply<'_>, cmd: &Command, parent: Option<&Command>) {
+    let _ = reply.bulk(table::full_name(parent, cmd).as_bytes());
+    let has_subs = !cmd.subcommands.is_empty();
+    let _ = reply.map(3 + usize::from(has_subs));
+    let _ = reply.bulk(b"summary");
+    let _ = reply.bulk(cmd.summary.as_bytes());
+    let _ = reply.bulk(b"since");
+    let _ = reply.bulk(cmd.since.as_bytes());
+    let _ = reply.bulk(b"group");
+    let _ = reply.bulk(cmd.group.as_bytes());
+    if has_subs {
+        let _ = reply.bulk(b"subcommands");
+        let _ = reply.map(cmd.subcommands.len());
+        for s in cmd.subcommands {
+            write_command_docs(reply, s, Some(cmd));
+        }
+    }
+}
+
+pub fn command_docs(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    let found: Vec<(&Command, Option<&Command>)> = if args.len() == 2 {
+        all_commands().map(|c| (c, None)).collect()
+    } else {
+        args[2..].iter().filter_map(|n| find_by_name(n)).collect()
+    };
+    let w = ctx.reply.map(found.len());
+    for (c, parent) in found {
+        write_command_docs(&mut ctx.reply, c, parent);
+    }
+    Ok(w)
+}
+
+pub fn command_list(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    let mut names: Vec<String> = Vec::new();
+    for c in all_commands() {
+        names.push(c.name.to_string());
+        for s in c.subcommands {
+            names.push(table::full_name(Some(c), s));
+        }
+    }
+    if args.len() > 2 {
+        if args.len() != 5 || !is(&args[2], "FILTERBY") {
+            return Err(CmdError::Syntax);
+        }
+        let value = String::from_utf8_lossy(&args[4]).to_lowercase();
+        if is(&args[3], "PATTERN") {
+            names.retain(|n| glob::string_match(value.as_bytes(), n.as_bytes(), true));
+        } else if is(&args[3], "ACLCAT") {
+            names.retain(|n| {
+                find_by_name(n.as_bytes()).is_some_and(|(c, _)| c.acl.contains(&value.as_str()))
+            });
+        } else if is(&args[3], "MODULE") {
+            names.clear();
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    Ok(ctx.reply.bulk_array(names.iter().map(|n| n.as_bytes())))
+}
+
+pub fn command_getkeys(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    let cmd_args = &args[2..];
+    let Some((top, sub)) = table::resolve(cmd_args) else {
+        return Err(CmdError::err("Invalid command specified"));
+    };
+    let cmd = sub.unwrap_or(top);
+    if !cmd.arity_ok(cmd_args.len()) {
+        return Err(CmdError::err(
+            "Invalid number of arguments specified for command",
+        ));
+    }
+    let mut idx = Vec::new();
+    cmd.key_indices(cmd_args.len(), &mut idx);
+    if idx.is_empty() {
+        return Err(CmdError::err("The command has no key arguments"));
+    }
+    Ok(ctx.reply.bulk_array(idx.iter().map(|&i| &cmd_args[i][..])))
+}
+
+pub fn command_help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    Ok(help_reply(
+        &mut ctx.reply,
+        &[
+            "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+            "HELP",
+            "    Print this help.",
+        ],
+    ))
+}
+
+// ---- DEBUG --------------------------------------------------------------------------------
+
+pub fn debug(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    let allowed = ctx.server.config.read().enable_debug_command;
+    let local = ctx.session.peer.ip().is_loopback();
+    if allowed == ProtectedAction::No || (allowed == ProtectedAction::Local && !local) {
+        return Err(CmdError::err(
+            "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+        ));
+    }
+    let sub = &args[1];
+    if is(sub, "SLEEP") && args.len() == 3 {
+        let secs = numeric::parse_f64(&args[2]).ok_or(CmdError::NotFloat)?;
+        if secs > 0.0 {
+            std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(3600.0)));
+        }
+        Ok(ctx.reply.ok())
+    } else if is(sub, "SET-ACTIVE-EXPIRE") && args.len() == 3 {
+        let on = store::cmd::int_arg(&args[2])? != 0;
+        ACTIVE_EXPIRE_DISABLED.store(!on, Ordering::Relaxed);
+        Ok(ctx.reply.ok())
+    } else if is(sub, "HELP") {
+        Ok(help_reply(
+            &mut ctx.reply,
+            &[
+                "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "SET-ACTIVE-EXPIRE <0|1>",
+                "    Setting it to 0 disables expiring keys in background when they are not",
+                "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+                "    default.",
+                "SLEEP <seconds>",
+                "    Stop the server for <seconds>. Decimals allowed.",
+                "HELP",
+                "    Print this help.",
+            ],
+        ))
+    } else {
+        Err(CmdError::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+            String::from_utf8_lossy(sub)
+        )))
+    }
+}
+
+// ---- SLOWLOG ------------------------------------------------------------------------------
+
+pub fn slowlog_get(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    let count = match args.get(2) {
+        None => 10usize,
+        Some(a) => {
+            let n = store::cmd::int_arg(a)
+                .map_err(|_| CmdError::err("count should be greater than or equal to -1"))?;
+            if n < -1 {
+                return Err(CmdError::err("count should be greater than or equal to -1"));
+            }
+            if n == -1 { usize::MAX } else { n as usize }
+        }
+    };
+    let log = ctx.server.slowlog.lock();
+    let n = log.entries.len().min(count);
+    let w = ctx.reply.array(n);
+    for e in log.entries.iter().take(n) {
+        let _ = ctx.reply.array(6);
+        let _ = ctx.reply.int(e.id as i64);
+        let _ = ctx.reply.int(e.time);
+        let _ = ctx.reply.int(e.duration_us as i64);
+        let _ = ctx.reply.bulk_array(e.args.iter().map(|a| &a[..]));
+        let _ = ctx.reply.bulk(e.peer.as_bytes());
+        let _ = ctx.reply.bulk(e.name.as_bytes());
+    }
+    Ok(w)
+}
+
+pub fn slowlog_len(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    let n = ctx.server.slowlog.lock().entries.len();
+    Ok(ctx.reply.int(n as i64))
+}
+
+pub fn slowlog_reset(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    ctx.server.slowlog.lock().entries.clear();
+    Ok(ctx.reply.ok())
+}
+
+pub fn slowlog_help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    Ok(help_reply(
+        &mut ctx.reply,
+        &[
+            "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GET [<count>]",
+            "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+            "    Entries are made of:",
+            "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+            "    client name",
+            "LEN",
+            "    Return the length of the slowlog.",
+            "RESET",
+            "    Reset the slowlog.",
+            "HELP",
+            "    Print this help.",
+        ],
+    ))
+}
+
+// ---- LATENCY ------------------------------------------------------------------------------
+// Tessera records no latency events yet (no fork, no AOF fsync, no eviction); the commands
+// answer as Redis does with an empty event table.
+
+pub fn latency_doctor(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    let text = "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep better tonight.\n";
+    Ok(ctx.reply.verbatim(text.as_bytes()))
+}
+
+pub fn latency_latest(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    Ok(ctx.reply.array(0))
+}
+
+pub fn latency_history(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    Ok(ctx.reply.array(0))
+}
+
+pub fn latency_reset(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    Ok(ctx.reply.int(0))
+}
+
+pub fn latency_help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    Ok(help_reply(
+        &mut ctx.reply,
+        &[
+            "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "DOCTOR",
+            "    Return a human readable latency analysis report.",
+            "GRAPH <event>",
+            "    Return an ASCII latency graph for the <event> class.",
+            "HISTORY <event>",
+            "    Return time-latency samples for the <event> class.",
+            "LATEST",
+            "    Return the latest latency samples for all events.",
+            "RESET [<event> ...]",
+            "    Reset latency data of one or more <event> classes.",
+            "    (default: reset all data for all event classes)",
+            "HELP",
+            "    Print this help.",
+        ],
+    ))
+}

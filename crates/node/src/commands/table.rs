@@ -1,0 +1,1711 @@
+//! The one static command table: name, arity, flags, key positions, ACL categories, docs and
+//! the handler. It drives parsing (arity), COMMAND, slot routing and locking.
+
+use bytes::Bytes;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::{cluster, connection_cmds, server_cmds};
+use crate::session::ServerHandler;
+use store::cmd::{keys as k, strings as s};
+
+/// Command flags, as COMMAND reports them.
+pub mod flag {
+    pub const WRITE: u32 = 1 << 0;
+    pub const READONLY: u32 = 1 << 1;
+    pub const DENYOOM: u32 = 1 << 2;
+    pub const ADMIN: u32 = 1 << 3;
+    pub const NOSCRIPT: u32 = 1 << 4;
+    pub const LOADING: u32 = 1 << 5;
+    pub const STALE: u32 = 1 << 6;
+    pub const FAST: u32 = 1 << 7;
+    pub const NO_AUTH: u32 = 1 << 8;
+    pub const SKIP_MONITOR: u32 = 1 << 9;
+    pub const SKIP_SLOWLOG: u32 = 1 << 10;
+    pub const ALLOW_BUSY: u32 = 1 << 11;
+    pub const NO_MULTI: u32 = 1 << 12;
+    pub const MOVABLEKEYS: u32 = 1 << 13;
+    pub const SENTINEL: u32 = 1 << 14;
+    pub const PUBSUB: u32 = 1 << 15;
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 16;
+    pub const MAY_REPLICATE: u32 = 1 << 17;
+
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (SENTINEL, "sentinel"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_MULTI, "no_multi"),
+        (MOVABLEKEYS, "movablekeys"),
+        (ALLOW_BUSY, "allow_busy"),
+    ];
+}
+
+use flag::*;
+
+/// Where a command's keys are.
+#[derive(Clone, Copy)]
+pub enum Keys {
+    None,
+    /// Redis's (first, last, step); a negative last counts from the end.
+    Range {
+        first: i32,
+        last: i32,
+        step: i32,
+    },
+}
+
+/// How a command runs.
+#[derive(Clone, Copy)]
+pub enum Run {
+    /// A data command: its key slots are locked before it runs.
+    Data(store::Handler),
+    /// A data command that walks the keyspace or locks across databases itself.
+    DataUnlocked(store::Handler),
+    /// A connection or server command.
+    Server(ServerHandler),
+    /// A container (CLUSTER, CONFIG, ...): the subcommand decides.
+    Container,
+}
+
+pub struct Command {
+    /// Lower-case name (`get`, or `keyslot` for a subcommand).
+    pub name: &'static str,
+    pub arity: i32,
+    pub flags: u32,
+    pub keys: Keys,
+    /// ACL categories without the `@`.
+    pub acl: &'static [&'static str],
+    /// Key-spec flags (`RW`, `ACCESS`, ...), when the command has keys.
+    pub key_flags: &'static [&'static str],
+    pub group: &'static str,
+    pub since: &'static str,
+    pub summary: &'static str,
+    pub run: Run,
+    pub subcommands: &'static [Command],
+}
+
+impl Command {
+    pub fn has_flag(&self, f: u32) -> bool {
+        self.flags & f != 0
+    }
+
+    /// Indices of the key arguments in `args` (Redis `getKeysFromCommand` for range specs).
+    pub fn key_indices(&self, argc: usize, out: &mut Vec<usize>) {
+        out.clear();
+        let Keys::Range { first, last, step } = self.keys else {
+            return;
+        };
+        let argc = argc as i32;
+        let last = if last < 0 { argc + last } else { last };
+        let mut i = first;
+        while i <= last && i < argc {
+            out.push(i as usize);
+            i += step.max(1);
+        }
+    }
+
+    /// (first, last, step) as COMMAND reports them.
+    pub fn key_triple(&self) -> (i64, i64, i64) {
+        match self.keys {
+            Keys::None => (0, 0, 0),
+            Keys::Range { first, last, step } => (first.into(), last.into(), step.into()),
+        }
+    }
+
+    /// Is `argc` acceptable for this command's arity?
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i32;
+        if self.arity >= 0 {
+            argc == self.arity
+        } else {
+            argc >= -self.arity
+        }
+    }
+
+    pub fn subcommand(&self, name: &[u8]) -> Option<&'static Command> {
+        self.subcommands
+            .iter()
+            .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+    }
+}
+
+const fn range(first: i32, last: i32, step: i32) -> Keys {
+    Keys::Range { first, last, step }
+}
+
+const K1: Keys = range(1, 1, 1);
+const KALL: Keys = range(1, -1, 1);
+const NOKEYS: Keys = Keys::None;
+
+macro_rules! cmd {
+    ($name:literal, $arity:expr, $flags:expr, $keys:expr, [$($acl:literal),*], [$($kf:literal),*], $group:literal, $since:literal, $summary:literal, $run:expr) => {
+        Command {
+            name: $name,
+            arity: $arity,
+            flags: $flags,
+            keys: $keys,
+            acl: &[$($acl),*],
+            key_flags: &[$($kf),*],
+            group: $group,
+            since: $since,
+            summary: $summary,
+            run: $run,
+            subcommands: &[],
+        }
+    };
+}
+
+macro_rules! container {
+    ($name:literal, $flags:expr, [$($acl:literal),*], $group:literal, $since:literal, $summary:literal, $subs:expr) => {
+        Command {
+            name: $name,
+            arity: -2,
+            flags: $flags,
+            keys: Keys::None,
+            acl: &[$($acl),*],
+            key_flags: &[],
+            group: $group,
+            since: $since,
+            summary: $summary,
+            run: Run::Container,
+            subcommands: $subs,
+        }
+    };
+}
+
+use Run::{Data, DataUnlocked, Server};
+
+const RW: u32 = WRITE | DENYOOM;
+
+pub static COMMANDS: &[Command] = &[
+    // Strings.
+    cmd!(
+        "get",
+        2,
+        READONLY | FAST,
+        K1,
+        ["read", "string", "fast"],
+        ["RO", "ACCESS"],
+        "string",
+        "1.0.0",
+        "Returns the string value of a key.",
+        Data(s::get)
+    ),
+    cmd!(
+        "set",
+        -3,
+        RW,
+        K1,
+        ["write", "string", "slow"],
+        ["RW", "ACCESS", "UPDATE", "VARIABLE_FLAGS"],
+        "string",
+        "1.0.0",
+        "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
+        Data(s::set)
+    ),
+    cmd!(
+        "setnx",
+        3,
+        RW | FAST,
+        K1,
+        ["write", "string", "fast"],
+        ["OW", "INSERT"],
+        "string",
+        "1.0.0",
+        "Set the string value of a key only when the key doesn't exist.",
+        Data(s::setnx)
+    ),
+    cmd!(
+        "setex",
+        4,
+        RW,
+        K1,
+        ["write", "string", "slow"],
+        ["OW", "UPDATE"],
+        "string",
+        "2.0.0",
+        "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
+        Data(s::setex)
+    ),
+    cmd!(
+        "psetex",
+        4,
+        RW,
+        K1,
+        ["write", "string", "slow"],
+        ["OW", "UPDATE"],
+        "string",
+        "2.6.0",
+        "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.",
+        Data(s::psetex)
+    ),
+    cmd!(
+        "getset",
+        3,
+        RW | FAST,
+        K1,
+        ["write", "string", "fast"],
+        ["RW", "ACCESS", "UPDATE"],
+        "string",
+        "1.0.0",
+        "Returns the previous string value of a key after setting it to a new value.",
+        Data(s::getset)
+    ),
+    cmd!(
+        "getdel",
+        2,
+        WRITE | FAST,
+        K1,
+        ["write", "string", "fast"],
+        ["RW", "ACCESS", "DELETE"],
+        "string",
+        "6.2.0",
+        "Returns the string value of a key after deleting the key.",
+        Data(s::getdel)
+    ),
+    cmd!(
+        "getex",
+        -2,
+        WRITE | FAST,
+        K1,
+        ["write", "string", "fast"],
+        ["RW", "ACCESS", "UPDATE"],
+        "string",
+        "6.2.0",
+        "Returns the string value of a key after setting its expiration time.",
+        Data(s::getex)
+    ),
+    cmd!(
+        "mget",
+        -2,
+        READONLY | FAST,
+        KALL,
+        ["read", "string", "fast"],
+        ["RO", "ACCESS"],
+        "string",
+        "1.0.0",
+        "Atomically returns the string values of one or more keys.",
+        Data(s::mget)
+    ),
+    cmd!(
+        "mset",
+        -3,
+        RW,
+        range(1, -1, 2),
+        ["write", "string", "slow"],
+        ["OW", "UPDATE"],
+        "string",
+        "1.0.1",
+        "Atomically creates or modifies the string values of one or more keys.",
+        Data(s::mset)
+    ),
+    cmd!(
+        "msetnx",
+        -3,
+        RW,
+        range(1, -1, 2),
+        ["write", "string", "slow"],
+        ["OW", "INSERT"],
+        "string",
+        "1.0.1",
+        "Atomically modifies the string values of one or more keys only when all keys don't exist.",
+        Data(s::msetnx)
+    ),
+    cmd!(
+        "append",
+        3,
+        RW | FAST,
+        K1,
+        ["write", "string", "fast"],
+        ["RW", "INSERT"],
+        "string",
+        "2.0.0",
+        "Appends a string to the value of a key. Creates the key if it doesn't exist.",
+        Data(s::append)
+    ),
+    cmd!(
+        "strlen",
+        2,
+        READONLY | FAST,
+        K1,
+        ["read", "string", "fast"],
+        ["RO"],
+        "string",
+        "2.2.0",
+        "Returns the length of a string value.",
+        Data(s::strlen)
+    ),
+    cmd!(
+        "incr",
+        2,
+        RW | FAST,
+        K1,
+        ["write", "string", "fast"],
+        ["RW", "ACCESS", "UPDATE"],
+        "string",
+        "1.0.0",
+        "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
+        Data(s::incr)
+    ),
+    cmd!(
+        "decr",
+        2,
+        RW | FAST,
+        K1,
+        ["write", "string", "fast"],
+        ["RW", "ACCESS", "UPDATE"],
+        "string",
+        "1.0.0",
+        "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
+        Data(s::decr)
+    ),
+    cmd!(
+        "incrby",
+        3,
+        RW | FAST,
+        K1,
+        ["write", "string", "fast"],
+        ["RW", "ACCESS", "UPDATE"],
+        "string",
+        "1.0.0",
+        "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+        Data(s::incrby)
+    ),
+    cmd!(
+        "decrby",
+        3,
+        RW | FAST,
+        K1,
+        ["write", "string", "fast"],
+        ["RW", "ACCESS", "UPDATE"],
+        "string",
+        "1.0.0",
+        "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
+        Data(s::decrby)
+    ),
+    cmd!(
+        "incrbyfloat",
+        3,
+        RW | FAST,
+        K1,
+        ["write", "string", "fast"],
+        ["RW", "ACCESS", "UPDATE"],
+        "string",
+        "2.6.0",
+        "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+        Data(s::incrbyfloat)
+    ),
+    cmd!(
+        "getrange",
+        4,
+        READONLY,
+        K1,
+        ["read", "string", "slow"],
+        ["RO", "ACCESS"],
+        "string",
+        "2.4.0",
+        "Returns a substring of the string stored at a key.",
+        Data(s::getrange)
+    ),
+    cmd!(
+        "substr",
+        4,
+        READONLY,
+        K1,
+        ["read", "string", "slow"],
+        ["RO", "ACCESS"],
+        "string",
+        "1.0.0",
+        "Returns a substring from a string value.",
+        Data(s::getrange)
+    ),
+    cmd!(
+        "setrange",
+        4,
+        RW,
+        K1,
+        ["write", "string", "slow"],
+        ["RW", "UPDATE"],
+        "string",
+        "2.2.0",
+        "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
+        Data(s::setrange)
+    ),
+    cmd!(
+        "lcs",
+        -3,
+        READONLY,
+        range(1, 2, 1),
+        ["read", "string", "slow"],
+        ["RO", "ACCESS"],
+        "string",
+        "7.0.0",
+        "Finds the longest common substring.",
+        Data(s::lcs)
+    ),
+    // Generic keyspace.
+    cmd!(
+        "del",
+        -2,
+        WRITE,
+        KALL,
+        ["keyspace", "write", "slow"],
+        ["RM", "DELETE"],
+        "generic",
+        "1.0.0",
+        "Deletes one or more keys.",
+        Data(k::del)
+    ),
+    cmd!(
+        "unlink",
+        -2,
+        WRITE | FAST,
+        KALL,
+        ["keyspace", "write", "fast"],
+        ["RM", "DELETE"],
+        "generic",
+        "4.0.0",
+        "Asynchronously deletes one or more keys.",
+        Data(k::del)
+    ),
+    cmd!(
+        "exists",
+        -2,
+        READONLY | FAST,
+        KALL,
+        ["keyspace", "read", "fast"],
+        ["RO"],
+        "generic",
+        "1.0.0",
+        "Determines whether one or more keys exist.",
+        Data(k::exists)
+    ),
+    cmd!(
+        "touch",
+        -2,
+        READONLY | FAST,
+        KALL,
+        ["keyspace", "read", "fast"],
+        ["RO"],
+        "generic",
+        "3.2.1",
+        "Returns the number of existing keys out of those specified after updating the time they were last accessed.",
+        Data(k::touch)
+    ),
+    cmd!(
+        "type",
+        2,
+        READONLY | FAST,
+        K1,
+        ["keyspace", "read", "fast"],
+        ["RO"],
+        "generic",
+        "1.0.0",
+        "Determines the type of value stored at a key.",
+        Data(k::type_)
+    ),
+    cmd!(
+        "rename",
+        3,
+        WRITE,
+        range(1, 2, 1),
+        ["keyspace", "write", "slow"],
+        ["RW", "ACCESS", "DELETE"],
+        "generic",
+        "1.0.0",
+        "Renames a key and overwrites the destination.",
+        Data(k::rename)
+    ),
+    cmd!(
+        "renamenx",
+        3,
+        WRITE | FAST,
+        range(1, 2, 1),
+        ["keyspace", "write", "fast"],
+        ["RW", "ACCESS", "DELETE"],
+        "generic",
+        "1.0.0",
+        "Renames a key only when the target key name doesn't exist.",
+        Data(k::renamenx)
+    ),
+    cmd!(
+        "copy",
+        -3,
+        RW,
+        range(1, 2, 1),
+        ["keyspace", "write", "slow"],
+        ["RO", "ACCESS"],
+        "generic",
+        "6.2.0",
+        "Copies the value of a key to a new key.",
+        DataUnlocked(k::copy)
+    ),
+    cmd!(
+        "move",
+        3,
+        WRITE | FAST,
+        K1,
+        ["keyspace", "write", "fast"],
+        ["RW", "ACCESS", "DELETE"],
+        "generic",
+        "1.0.0",
+        "Moves a key to another database.",
+        DataUnlocked(k::move_)
+    ),
+    cmd!(
+        "swapdb",
+        3,
+        WRITE | FAST,
+        NOKEYS,
+        ["keyspace", "write", "fast", "dangerous"],
+        [],
+        "server",
+        "4.0.0",
+        "Swaps two Redis databases.",
+        DataUnlocked(k::swapdb)
+    ),
+    cmd!(
+        "expire",
+        -3,
+        WRITE | FAST,
+        K1,
+        ["keyspace", "write", "fast"],
+        ["RW", "UPDATE"],
+        "generic",
+        "1.0.0",
+        "Sets the expiration time of a key in seconds.",
+        Data(k::expire)
+    ),
+    cmd!(
+        "pexpire",
+        -3,
+        WRITE | FAST,
+        K1,
+        ["keyspace", "write", "fast"],
+        ["RW", "UPDATE"],
+        "generic",
+        "2.6.0",
+        "Sets the expiration time of a key in milliseconds.",
+        Data(k::pexpire)
+    ),
+    cmd!(
+        "expireat",
+        -3,
+        WRITE | FAST,
+        K1,
+        ["keyspace", "write", "fast"],
+        ["RW", "UPDATE"],
+        "generic",
+        "1.2.0",
+        "Sets the expiration time of a key to a Unix timestamp.",
+        Data(k::expireat)
+    ),
+    cmd!(
+        "pexpireat",
+        -3,
+        WRITE | FAST,
+        K1,
+        ["keyspace", "write", "fast"],
+        ["RW", "UPDATE"],
+        "generic",
+        "2.6.0",
+        "Sets the expiration time of a key to a Unix milliseconds timestamp.",
+        Data(k::pexpireat)
+    ),
+    cmd!(
+        "expiretime",
+        2,
+        READONLY | FAST,
+        K1,
+        ["keyspace", "read", "fast"],
+        ["RO", "ACCESS"],
+        "generic",
+        "7.0.0",
+        "Returns the expiration time of a key as a Unix timestamp.",
+        Data(k::expiretime)
+    ),
+    cmd!(
+        "pexpiretime",
+        2,
+        READONLY | FAST,
+        K1,
+        ["keyspace", "read", "fast"],
+        ["RO", "ACCESS"],
+        "generic",
+        "7.0.0",
+        "Returns the expiration time of a key as a Unix milliseconds timestamp.",
+        Data(k::pexpiretime)
+    ),
+    cmd!(
+        "ttl",
+        2,
+        READONLY | FAST,
+        K1,
+        ["keyspace", "read", "fast"],
+        ["RO", "ACCESS"],
+        "generic",
+        "1.0.0",
+        "Returns the expiration time in seconds of a key.",
+        Data(k::ttl)
+    ),
+    cmd!(
+        "pttl",
+        2,
+        READONLY | FAST,
+        K1,
+        ["keyspace", "read", "fast"],
+        ["RO", "ACCESS"],
+        "generic",
+        "2.6.0",
+        "Returns the expiration time in milliseconds of a key.",
+        Data(k::pttl)
+    ),
+    cmd!(
+        "persist",
+        2,
+        WRITE | FAST,
+        K1,
+        ["keyspace", "write", "fast"],
+        ["RW", "UPDATE"],
+        "generic",
+        "2.2.0",
+        "Removes the expiration time of a key.",
+        Data(k::persist)
+    ),
+    cmd!(
+        "keys",
+        2,
+        READONLY,
+        NOKEYS,
+        ["keyspace", "read", "slow", "dangerous"],
+        [],
+        "generic",
+        "1.0.0",
+        "Returns all key names that match a pattern.",
+        DataUnlocked(k::keys)
+    ),
+    cmd!(
+        "scan",
+        -2,
+        READONLY,
+        NOKEYS,
+        ["keyspace", "read", "slow"],
+        [],
+        "generic",
+        "2.8.0",
+        "Iterates over the key names in the database.",
+        DataUnlocked(k::scan)
+    ),
+    cmd!(
+        "randomkey",
+        1,
+        READONLY,
+        NOKEYS,
+        ["keyspace", "read", "slow"],
+        [],
+        "generic",
+        "1.0.0",
+        "Returns a random key name from the database.",
+        DataUnlocked(k::randomkey)
+    ),
+    cmd!(
+        "dbsize",
+        1,
+        READONLY | FAST,
+        NOKEYS,
+        ["keyspace", "read", "fast"],
+        [],
+        "server",
+        "1.0.0",
+        "Returns the number of keys in the database.",
+        DataUnlocked(k::dbsize)
+    ),
+    cmd!(
+        "flushdb",
+        -1,
+        WRITE,
+        NOKEYS,
+        ["keyspace", "write", "slow", "dangerous"],
+        [],
+        "server",
+        "1.0.0",
+        "Remove all keys from the current database.",
+        DataUnlocked(k::flushdb)
+    ),
+    cmd!(
+        "flushall",
+        -1,
+        WRITE,
+        NOKEYS,
+        ["keyspace", "write", "slow", "dangerous"],
+        [],
+        "server",
+        "1.0.0",
+        "Removes all keys from all databases.",
+        DataUnlocked(k::flushall)
+    ),
+    container!(
+        "object",
+        0,
+        ["slow"],
+        "generic",
+        "2.2.3",
+        "A container for object introspection commands.",
+        &[
+            cmd!(
+                "encoding",
+                3,
+                READONLY,
+                range(2, 2, 1),
+                ["keyspace", "read", "slow"],
+                ["RO"],
+                "generic",
+                "2.2.3",
+                "Returns the internal encoding of a Redis object.",
+                Data(k::object)
+            ),
+            cmd!(
+                "freq",
+                3,
+                READONLY,
+                range(2, 2, 1),
+                ["keyspace", "read", "slow"],
+                ["RO"],
+                "generic",
+                "4.0.0",
+                "Returns the logarithmic access frequency counter of a Redis object.",
+                Data(k::object)
+            ),
+            cmd!(
+                "idletime",
+                3,
+                READONLY,
+                range(2, 2, 1),
+                ["keyspace", "read", "slow"],
+                ["RO"],
+                "generic",
+                "2.2.3",
+                "Returns the time since the last access to a Redis object.",
+                Data(k::object)
+            ),
+            cmd!(
+                "refcount",
+                3,
+                READONLY,
+                range(2, 2, 1),
+                ["keyspace", "read", "slow"],
+                ["RO"],
+                "generic",
+                "2.2.3",
+                "Returns the reference count of a value of a key.",
+                Data(k::object)
+            ),
+            cmd!(
+                "help",
+                2,
+                LOADING | STALE,
+                NOKEYS,
+                ["keyspace", "slow"],
+                [],
+                "generic",
+                "6.2.0",
+                "Returns helpful text about the different subcommands.",
+                Server(server_cmds::object_help)
+            ),
+        ]
+    ),
+    // Connection.
+    cmd!(
+        "ping",
+        -1,
+        FAST | SENTINEL,
+        NOKEYS,
+        ["fast", "connection"],
+        [],
+        "connection",
+        "1.0.0",
+        "Returns the server's liveliness response.",
+        Server(connection_cmds::ping)
+    ),
+    cmd!(
+        "echo",
+        2,
+        FAST,
+        NOKEYS,
+        ["fast", "connection"],
+        [],
+        "connection",
+        "1.0.0",
+        "Returns the given string.",
+        Server(connection_cmds::echo)
+    ),
+    cmd!(
+        "hello",
+        -1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY,
+        NOKEYS,
+        ["fast", "connection"],
+        [],
+        "connection",
+        "6.0.0",
+        "Handshakes with the Redis server.",
+        Server(connection_cmds::hello)
+    ),
+    cmd!(
+        "auth",
+        -2,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY,
+        NOKEYS,
+        ["fast", "connection"],
+        [],
+        "connection",
+        "1.0.0",
+        "Authenticates the connection.",
+        Server(connection_cmds::auth)
+    ),
+    cmd!(
+        "select",
+        2,
+        LOADING | STALE | FAST,
+        NOKEYS,
+        ["fast", "connection"],
+        [],
+        "connection",
+        "1.0.0",
+        "Changes the selected database.",
+        Server(connection_cmds::select)
+    ),
+    cmd!(
+        "quit",
+        -1,
+        ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        NOKEYS,
+        ["fast", "connection"],
+        [],
+        "connection",
+        "1.0.0",
+        "Closes the connection.",
+        Server(connection_cmds::quit)
+    ),
+    cmd!(
+        "reset",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        NOKEYS,
+        ["fast", "connection"],
+        [],
+        "connection",
+        "6.2.0",
+        "Resets the connection.",
+        Server(connection_cmds::reset)
+    ),
+    cmd!(
+        "asking",
+        1,
+        FAST,
+        NOKEYS,
+        ["fast", "connection"],
+        [],
+        "cluster",
+        "3.0.0",
+        "Signals that a cluster client is following an -ASK redirect.",
+        Server(cluster::asking)
+    ),
+    cmd!(
+        "readonly",
+        1,
+        LOADING | STALE | FAST,
+        NOKEYS,
+        ["fast", "connection"],
+        [],
+        "cluster",
+        "3.0.0",
+        "Enables read-only queries for a connection to a Redis Cluster replica node.",
+        Server(cluster::readonly)
+    ),
+    cmd!(
+        "readwrite",
+        1,
+        LOADING | STALE | FAST,
+        NOKEYS,
+        ["fast", "connection"],
+        [],
+        "cluster",
+        "3.0.0",
+        "Enables read-write queries for a connection to a Reids Cluster replica node.",
+        Server(cluster::readwrite)
+    ),
+    container!(
+        "client",
+        NOSCRIPT | LOADING | STALE,
+        ["slow"],
+        "connection",
+        "2.4.0",
+        "A container for client connection commands.",
+        &[
+            cmd!(
+                "id",
+                2,
+                NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["slow", "connection"],
+                [],
+                "connection",
+                "5.0.0",
+                "Returns the unique client ID of the connection.",
+                Server(connection_cmds::client_id)
+            ),
+            cmd!(
+                "setname",
+                3,
+                NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["slow", "connection"],
+                [],
+                "connection",
+                "2.6.9",
+                "Sets the connection name.",
+                Server(connection_cmds::client_setname)
+            ),
+            cmd!(
+                "getname",
+                2,
+                NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["slow", "connection"],
+                [],
+                "connection",
+                "2.6.9",
+                "Returns the name of the connection.",
+                Server(connection_cmds::client_getname)
+            ),
+            cmd!(
+                "list",
+                -2,
+                ADMIN | NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["admin", "slow", "dangerous", "connection"],
+                [],
+                "connection",
+                "2.4.0",
+                "Lists open connections.",
+                Server(connection_cmds::client_list)
+            ),
+            cmd!(
+                "info",
+                2,
+                NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["slow", "connection"],
+                [],
+                "connection",
+                "6.2.0",
+                "Returns information about the connection.",
+                Server(connection_cmds::client_info)
+            ),
+            cmd!(
+                "kill",
+                -3,
+                ADMIN | NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["admin", "slow", "dangerous", "connection"],
+                [],
+                "connection",
+                "2.4.0",
+                "Terminates open connections.",
+                Server(connection_cmds::client_kill)
+            ),
+            cmd!(
+                "setinfo",
+                4,
+                NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["slow", "connection"],
+                [],
+                "connection",
+                "7.2.0",
+                "Sets information specific to the client or connection.",
+                Server(connection_cmds::client_setinfo)
+            ),
+            cmd!(
+                "reply",
+                3,
+                NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["slow", "connection"],
+                [],
+                "connection",
+                "3.2.0",
+                "Instructs the server whether to reply to commands.",
+                Server(connection_cmds::client_reply)
+            ),
+            cmd!(
+                "no-evict",
+                3,
+                ADMIN | NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["admin", "slow", "dangerous", "connection"],
+                [],
+                "connection",
+                "7.0.0",
+                "Sets the client eviction mode of the connection.",
+                Server(connection_cmds::client_no_evict)
+            ),
+            cmd!(
+                "help",
+                2,
+                LOADING | STALE,
+                NOKEYS,
+                ["slow", "connection"],
+                [],
+                "connection",
+                "5.0.0",
+                "Returns helpful text about the different subcommands.",
+                Server(connection_cmds::client_help)
+            ),
+        ]
+    ),
+    // Server.
+    container!(
+        "command",
+        LOADING | STALE,
+        ["slow", "connection"],
+        "server",
+        "2.8.13",
+        "Returns detailed information about all commands.",
+        &[
+            cmd!(
+                "count",
+                2,
+                LOADING | STALE,
+                NOKEYS,
+                ["slow", "connection"],
+                [],
+                "server",
+                "2.8.13",
+                "Returns a count of commands.",
+                Server(server_cmds::command_count)
+            ),
+            cmd!(
+                "info",
+                -2,
+                LOADING | STALE,
+                NOKEYS,
+                ["slow", "connection"],
+                [],
+                "server",
+                "2.8.13",
+                "Returns information about one, multiple or all commands.",
+                Server(server_cmds::command_info)
+            ),
+            cmd!(
+                "docs",
+                -2,
+                LOADING | STALE,
+                NOKEYS,
+                ["slow", "connection"],
+                [],
+                "server",
+                "7.0.0",
+                "Returns documentary information about one, multiple or all commands.",
+                Server(server_cmds::command_docs)
+            ),
+            cmd!(
+                "list",
+                -2,
+                LOADING | STALE,
+                NOKEYS,
+                ["slow", "connection"],
+                [],
+                "server",
+                "7.0.0",
+                "Returns a list of command names.",
+                Server(server_cmds::command_list)
+            ),
+            cmd!(
+                "getkeys",
+                -3,
+                LOADING | STALE,
+                NOKEYS,
+                ["slow", "connection"],
+                [],
+                "server",
+                "2.8.13",
+                "Extracts the key names from an arbitrary command.",
+                Server(server_cmds::command_getkeys)
+            ),
+            cmd!(
+                "help",
+                2,
+                LOADING | STALE,
+                NOKEYS,
+                ["slow", "connection"],
+                [],
+                "server",
+                "5.0.0",
+                "Returns helpful text about the different subcommands.",
+                Server(server_cmds::command_help)
+            ),
+        ]
+    ),
+    container!(
+        "config",
+        0,
+        ["slow"],
+        "server",
+        "2.0.0",
+        "A container for server configuration commands.",
+        &[
+            cmd!(
+                "get",
+                -3,
+                ADMIN | NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "server",
+                "2.0.0",
+                "Returns the effective values of configuration parameters.",
+                Server(server_cmds::config_get)
+            ),
+            cmd!(
+                "set",
+                -4,
+                ADMIN | NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "server",
+                "2.0.0",
+                "Sets configuration parameters in-flight.",
+                Server(server_cmds::config_set)
+            ),
+            cmd!(
+                "resetstat",
+                2,
+                ADMIN | NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "server",
+                "2.0.0",
+                "Resets the server's statistics.",
+                Server(server_cmds::config_resetstat)
+            ),
+            cmd!(
+                "rewrite",
+                2,
+                ADMIN | NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "server",
+                "2.8.0",
+                "Persists the effective configuration to file.",
+                Server(server_cmds::config_rewrite)
+            ),
+            cmd!(
+                "help",
+                2,
+                LOADING | STALE,
+                NOKEYS,
+                ["slow"],
+                [],
+                "server",
+                "5.0.0",
+                "Returns helpful text about the different subcommands.",
+                Server(server_cmds::config_help)
+            ),
+        ]
+    ),
+    cmd!(
+        "info",
+        -1,
+        LOADING | STALE | SENTINEL,
+        NOKEYS,
+        ["slow", "dangerous"],
+        [],
+        "server",
+        "1.0.0",
+        "Returns information and statistics about the server.",
+        Server(server_cmds::info)
+    ),
+    cmd!(
+        "time",
+        1,
+        LOADING | STALE | FAST,
+        NOKEYS,
+        ["fast"],
+        [],
+        "server",
+        "2.6.0",
+        "Returns the server time.",
+        Server(server_cmds::time)
+    ),
+    cmd!(
+        "lastsave",
+        1,
+        LOADING | STALE | FAST,
+        NOKEYS,
+        ["admin", "fast", "dangerous"],
+        [],
+        "server",
+        "1.0.0",
+        "Returns the Unix timestamp of the last successful save to disk.",
+        Server(server_cmds::lastsave)
+    ),
+    cmd!(
+        "shutdown",
+        -1,
+        ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | SENTINEL | ALLOW_BUSY,
+        NOKEYS,
+        ["admin", "slow", "dangerous"],
+        [],
+        "server",
+        "1.0.0",
+        "Synchronously saves the database(s) to disk and shuts down the Redis server.",
+        Server(server_cmds::shutdown)
+    ),
+    cmd!(
+        "debug",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEYS,
+        ["admin", "slow", "dangerous"],
+        [],
+        "server",
+        "1.0.0",
+        "A container for debugging commands.",
+        Server(server_cmds::debug)
+    ),
+    container!(
+        "slowlog",
+        0,
+        ["slow"],
+        "server",
+        "2.2.12",
+        "A container for slow log commands.",
+        &[
+            cmd!(
+                "get",
+                -2,
+                ADMIN | LOADING | STALE,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "server",
+                "2.2.12",
+                "Returns the slow log's entries.",
+                Server(server_cmds::slowlog_get)
+            ),
+            cmd!(
+                "len",
+                2,
+                ADMIN | LOADING | STALE,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "server",
+                "2.2.12",
+                "Returns the number of entries in the slow log.",
+                Server(server_cmds::slowlog_len)
+            ),
+            cmd!(
+                "reset",
+                2,
+                ADMIN | LOADING | STALE,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "server",
+                "2.2.12",
+                "Clears all entries from the slow log.",
+                Server(server_cmds::slowlog_reset)
+            ),
+            cmd!(
+                "help",
+                2,
+                LOADING | STALE,
+                NOKEYS,
+                ["slow"],
+                [],
+                "server",
+                "6.2.0",
+                "Show helpful text about the different subcommands",
+                Server(server_cmds::slowlog_help)
+            ),
+        ]
+    ),
+    container!(
+        "latency",
+        0,
+        ["slow"],
+        "server",
+        "2.8.13",
+        "A container for latency diagnostics commands.",
+        &[
+            cmd!(
+                "doctor",
+                2,
+                ADMIN | NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "server",
+                "2.8.13",
+                "Returns a human-readable latency analysis report.",
+                Server(server_cmds::latency_doctor)
+            ),
+            cmd!(
+                "latest",
+                2,
+                ADMIN | NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "server",
+                "2.8.13",
+                "Returns the latest latency samples for all events.",
+                Server(server_cmds::latency_latest)
+            ),
+            cmd!(
+                "reset",
+                -2,
+                ADMIN | NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "server",
+                "2.8.13",
+                "Resets the latency data for one or more events.",
+                Server(server_cmds::latency_reset)
+            ),
+            cmd!(
+                "history",
+                3,
+                ADMIN | NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "server",
+                "2.8.13",
+                "Returns timestamp-latency samples for an event.",
+                Server(server_cmds::latency_history)
+            ),
+            cmd!(
+                "help",
+                2,
+                LOADING | STALE,
+                NOKEYS,
+                ["slow"],
+                [],
+                "server",
+                "2.8.13",
+                "Returns helpful text about the different subcommands.",
+                Server(server_cmds::latency_help)
+            ),
+        ]
+    ),
+    // Cluster.
+    container!(
+        "cluster",
+        0,
+        ["slow"],
+        "cluster",
+        "3.0.0",
+        "A container for Redis Cluster commands.",
+        &[
+            cmd!(
+                "keyslot",
+                3,
+                STALE,
+                NOKEYS,
+                ["slow"],
+                [],
+                "cluster",
+                "3.0.0",
+                "Returns the hash slot for a key.",
+                Server(cluster::keyslot)
+            ),
+            cmd!(
+                "countkeysinslot",
+                3,
+                STALE,
+                NOKEYS,
+                ["slow"],
+                [],
+                "cluster",
+                "3.0.0",
+                "Returns the number of keys in a hash slot.",
+                Server(cluster::countkeysinslot)
+            ),
+            cmd!(
+                "getkeysinslot",
+                4,
+                STALE,
+                NOKEYS,
+                ["slow"],
+                [],
+                "cluster",
+                "3.0.0",
+                "Returns the key names in a hash slot.",
+                Server(cluster::getkeysinslot)
+            ),
+            cmd!(
+                "myid",
+                2,
+                STALE,
+                NOKEYS,
+                ["slow"],
+                [],
+                "cluster",
+                "3.0.0",
+                "Returns the ID of a node.",
+                Server(cluster::myid)
+            ),
+            cmd!(
+                "info",
+                2,
+                STALE,
+                NOKEYS,
+                ["slow"],
+                [],
+                "cluster",
+                "3.0.0",
+                "Returns information about the state of a node.",
+                Server(cluster::info)
+            ),
+            cmd!(
+                "nodes",
+                2,
+                STALE,
+                NOKEYS,
+                ["slow"],
+                [],
+                "cluster",
+                "3.0.0",
+                "Returns the cluster configuration for a node.",
+                Server(cluster::nodes)
+            ),
+            cmd!(
+                "slots",
+                2,
+                LOADING | STALE,
+                NOKEYS,
+                ["slow"],
+                [],
+                "cluster",
+                "3.0.0",
+                "Returns the mapping of cluster slots to nodes.",
+                Server(cluster::slots)
+            ),
+            cmd!(
+                "shards",
+                2,
+                LOADING | STALE,
+                NOKEYS,
+                ["slow"],
+                [],
+                "cluster",
+                "7.0.0",
+                "Returns the mapping of cluster slots to shards.",
+                Server(cluster::shards)
+            ),
+            cmd!(
+                "addslots",
+                -3,
+                ADMIN | STALE | NO_ASYNC,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "cluster",
+                "3.0.0",
+                "Assigns new hash slots to a node.",
+                Server(cluster::addslots)
+            ),
+            cmd!(
+                "addslotsrange",
+                -4,
+                ADMIN | STALE | NO_ASYNC,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "cluster",
+                "7.0.0",
+                "Assigns new hash slot ranges to a node.",
+                Server(cluster::addslotsrange)
+            ),
+            cmd!(
+                "delslots",
+                -3,
+                ADMIN | STALE | NO_ASYNC,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "cluster",
+                "3.0.0",
+                "Sets hash slots as unbound for a node.",
+                Server(cluster::delslots)
+            ),
+            cmd!(
+                "delslotsrange",
+                -4,
+                ADMIN | STALE | NO_ASYNC,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "cluster",
+                "7.0.0",
+                "Sets hash slot ranges as unbound for a node.",
+                Server(cluster::delslotsrange)
+            ),
+            cmd!(
+                "flushslots",
+                2,
+                ADMIN | STALE | NO_ASYNC,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "cluster",
+                "3.0.0",
+                "Deletes all slots information from a node.",
+                Server(cluster::flushslots)
+            ),
+            cmd!(
+                "set-config-epoch",
+                3,
+                ADMIN | STALE | NO_ASYNC,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "cluster",
+                "3.0.0",
+                "Sets the configuration epoch for a new node.",
+                Server(cluster::set_config_epoch)
+            ),
+            cmd!(
+                "bumpepoch",
+                2,
+                ADMIN | STALE | NO_ASYNC,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "cluster",
+                "3.0.0",
+                "Advances the cluster config epoch.",
+                Server(cluster::bumpepoch)
+            ),
+            cmd!(
+                "saveconfig",
+                2,
+                ADMIN | STALE | NO_ASYNC,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "cluster",
+                "3.0.0",
+                "Forces a node to save the cluster configuration to disk.",
+                Server(cluster::saveconfig)
+            ),
+            cmd!(
+                "reset",
+                -2,
+                ADMIN | STALE | NOSCRIPT,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "cluster",
+                "3.0.0",
+                "Resets a node.",
+                Server(cluster::reset)
+            ),
+            cmd!(
+                "help",
+                2,
+                LOADING | STALE,
+                NOKEYS,
+                ["slow"],
+                [],
+                "cluster",
+                "5.0.0",
+                "Returns helpful text about the different subcommands.",
+                Server(cluster::help)
+            ),
+        ]
+    ),
+];
+
+/// Redis's `no_async_loading` flag has no effect here; kept as a name for COMMAND.
+const NO_ASYNC: u32 = 0;
+
+/// Finds a top-level command by name, case-insensitively.
+pub fn lookup(name: &[u8]) -> Option<&'static Command> {
+    static INDEX: OnceLock<HashMap<&'static str, &'static Command>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| COMMANDS.iter().map(|c| (c.name, c)).collect());
+    let mut lower = [0u8; 32];
+    if name.len() > lower.len() {
+        return None;
+    }
+    for (d, s) in lower.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    let lower = std::str::from_utf8(&lower[..name.len()]).ok()?;
+    index.get(lower).copied()
+}
+
+/// The full name (`cluster|info`) of a command or subcommand, for error texts and stats.
+pub fn full_name(parent: Option<&Command>, cmd: &Command) -> String {
+    match parent {
+        Some(p) => format!("{}|{}", p.name, cmd.name),
+        None => cmd.name.to_string(),
+    }
+}
+
+/// The command and (for containers) subcommand that `args` name, if both exist.
+pub fn resolve(args: &[Bytes]) -> Option<(&'static Command, Option<&'static Command>)> {
+    let top = lookup(args.first()?)?;
+    if matches!(top.run, Run::Container) && args.len() >= 2 {
+        return Some((top, top.subcommand(&args[1])));
+    }
+    Some((top, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_lowercase() {
+        let mut seen = std::collections::HashSet::new();
+        for c in COMMANDS {
+            assert_eq!(c.name, c.name.to_lowercase());
+            assert!(seen.insert(c.name), "duplicate {}", c.name);
+            for s in c.subcommands {
+                assert_eq!(s.name, s.name.to_lowercase());
+            }
+        }
+    }
+
+    #[test]
+    fn key_positions_follow_ranges() {
+        let mut out = Vec::new();
+        lookup(b"MSET").unwrap().key_indices(7, &mut out);
+        assert_eq!(out, vec![1, 3, 5]);
+        lookup(b"del").unwrap().key_indices(4, &mut out);
+        assert_eq!(out, vec![1, 2, 3]);
+        lookup(b"ping").unwrap().key_indices(2, &mut out);
+        assert!(out.is_empty());
+    }
+}

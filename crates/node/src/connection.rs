@@ -1,0 +1,183 @@
+//! One client connection: read, parse every whole command in the buffer, execute them in
+//! order, and write all their replies with one write.
+//!
+//! Owns the socket and its buffers; command semantics live in `commands`.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use bytes::{Bytes, BytesMut};
+use resp::{Limits, Protocol, RequestParser};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::commands;
+use crate::server::{Server, unix_ms};
+use crate::session::{ReplyMode, Session};
+
+/// Initial read buffer size (Redis `PROTO_IOBUF_LEN`).
+const IOBUF_LEN: usize = 16 * 1024;
+
+/// Accepts connections on `listener` until shutdown.
+pub async fn accept_loop(server: Arc<Server>, listener: tokio::net::TcpListener) {
+    loop {
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            _ = server.shutdown.notified() => return,
+        };
+        let (stream, peer) = match accepted {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!(error = %e, "Accepting client connection");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        server
+            .stats
+            .total_connections_received
+            .fetch_add(1, Ordering::Relaxed);
+        let maxclients = server.config.read().maxclients as usize;
+        if server.clients.len() >= maxclients {
+            server
+                .stats
+                .rejected_connections
+                .fetch_add(1, Ordering::Relaxed);
+            let mut stream = stream;
+            tokio::spawn(async move {
+                let _ = stream
+                    .write_all(b"-ERR max number of clients reached\r\n")
+                    .await;
+            });
+            continue;
+        }
+        let server = server.clone();
+        tokio::spawn(async move {
+            if let Err(e) = serve(server, stream).await {
+                tracing::debug!(%peer, error = %e, "Client connection ended with an error");
+            }
+        });
+    }
+}
+
+async fn serve(server: Arc<Server>, mut stream: TcpStream) -> std::io::Result<()> {
+    stream.set_nodelay(true)?;
+    let peer = stream.peer_addr()?;
+    let local = stream.local_addr()?;
+    let handle = server.clients.register(peer, local, unix_ms());
+    let db = server
+        .dbs
+        .get(0)
+        .ok_or_else(|| std::io::Error::other("no database 0"))?;
+    let requirepass = server.config.read().requirepass.clone();
+    let mut session = Session {
+        id: handle.id,
+        peer,
+        db_index: 0,
+        db,
+        db_generation: server.dbs.generation(),
+        proto: Protocol::Resp2,
+        authenticated: requirepass.as_deref().is_none_or(str::is_empty),
+        asking: false,
+        readonly: false,
+        reply_mode: ReplyMode::On,
+        close_after_reply: false,
+        handle: handle.clone(),
+    };
+    let result = connection_loop(&server, &mut stream, &mut session).await;
+    server.clients.unregister(session.id);
+    result
+}
+
+async fn connection_loop(
+    server: &Arc<Server>,
+    stream: &mut TcpStream,
+    session: &mut Session,
+) -> std::io::Result<()> {
+    let mut input = BytesMut::with_capacity(IOBUF_LEN);
+    let mut output = BytesMut::with_capacity(IOBUF_LEN);
+    let mut parser = RequestParser::default();
+    let mut args: Vec<Bytes> = Vec::new();
+    let handle = session.handle.clone();
+    loop {
+        if let Some(needed) = parser.pending_bulk_hint() {
+            input.reserve(needed.saturating_sub(input.len()));
+        } else if input.capacity() - input.len() < IOBUF_LEN / 2 {
+            input.reserve(IOBUF_LEN);
+        }
+        let n = tokio::select! {
+            r = stream.read_buf(&mut input) => r?,
+            _ = handle.kill_notify.notified() => 0,
+            _ = server.shutdown.notified() => 0,
+        };
+        if n == 0 || handle.killed.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        server
+            .stats
+            .net_input_bytes
+            .fetch_add(n as u64, Ordering::Relaxed);
+        let (limits, qbuf_limit) = {
+            let cfg = server.config.read();
+            (
+                Limits {
+                    proto_max_bulk_len: cfg.proto_max_bulk_len as u64,
+                    inline_max_size: 64 * 1024,
+                    auth_required: !session.authenticated,
+                },
+                cfg.client_query_buffer_limit as usize,
+            )
+        };
+        let mut limits = limits;
+        loop {
+            limits.auth_required = !session.authenticated;
+            match parser.parse(&mut input, &limits, &mut args) {
+                Ok(true) => {
+                    if args.is_empty() {
+                        continue;
+                    }
+                    commands::execute(server, session, &args, &mut output);
+                    if session.close_after_reply {
+                        break;
+                    }
+                }
+                Ok(false) => break,
+                Err(e) => {
+                    // Redis replies with the protocol error and closes the connection.
+                    tracing::debug!(client = session.id, error = %e, "Protocol error from client");
+                    e.encode_reply(&mut output);
+                    session.close_after_reply = true;
+                    break;
+                }
+            }
+        }
+        if input.len() > qbuf_limit {
+            tracing::warn!(
+                client = session.id,
+                qbuf = input.len(),
+                "Closing client that reached max query buffer length"
+            );
+            server
+                .stats
+                .client_qbuf_limit_disconnections
+                .fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        handle.query_buf.store(input.len(), Ordering::Relaxed);
+        if !output.is_empty() {
+            stream.write_all(&output).await?;
+            server
+                .stats
+                .net_output_bytes
+                .fetch_add(output.len() as u64, Ordering::Relaxed);
+            output.clear();
+            if output.capacity() > 1024 * 1024 {
+                output = BytesMut::with_capacity(IOBUF_LEN);
+            }
+        }
+        if session.close_after_reply {
+            let _ = stream.shutdown().await;
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! The server: shared state, the client listener, the cron (active expiry, stats) and shutdown.
+//!
+//! One `Server` is shared by every connection task. It owns the configuration, the databases,
+//! the client registry, statistics and the cluster state; it does not parse commands.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use parking_lot::{Mutex, RwLock};
+use store::expire::{ExpireCursor, active_expire_cycle, slow_cycle_budget};
+use store::{Databases, StoreSettings};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+use crate::clients::Clients;
+use crate::cluster_state::Cluster;
+use crate::stats::{CommandStats, SlowLog};
+
+/// Unix time in milliseconds.
+pub fn unix_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Unix time in microseconds.
+pub fn unix_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+/// Counters INFO stats reports.
+#[derive(Default)]
+pub struct ServerStats {
+    pub total_connections_received: AtomicU64,
+    pub total_commands_processed: AtomicU64,
+    pub rejected_connections: AtomicU64,
+    pub net_input_bytes: AtomicU64,
+    pub net_output_bytes: AtomicU64,
+    pub total_error_replies: AtomicU64,
+    pub unexpected_error_replies: AtomicU64,
+    pub client_qbuf_limit_disconnections: AtomicU64,
+}
+
+impl ServerStats {
+    pub fn reset(&self) {
+        for c in [
+            &self.total_connections_received,
+            &self.total_commands_processed,
+            &self.rejected_connections,
+            &self.net_input_bytes,
+            &self.net_output_bytes,
+            &self.total_error_replies,
+            &self.unexpected_error_replies,
+            &self.client_qbuf_limit_disconnections,
+        ] {
+            c.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+pub struct Server {
+    pub config: RwLock<config::Config>,
+    pub config_file: Option<PathBuf>,
+    pub dbs: Databases,
+    pub settings: RwLock<StoreSettings>,
+    pub clients: Clients,
+    pub stats: ServerStats,
+    pub command_stats: CommandStats,
+    pub slowlog: Mutex<SlowLog>,
+    pub cluster: Option<Cluster>,
+    pub run_id: String,
+    pub started: Instant,
+    pub lastsave: AtomicI64,
+    pub shutdown: Notify,
+    pub shutting_down: AtomicBool,
+    pub port: u16,
+}
+
+impl Server {
+    pub fn new(cfg: config::Config, config_file: Option<PathBuf>) -> anyhow::Result<Server> {
+        let now = unix_ms();
+        let cluster = if cfg.cluster_enabled {
+            Some(Cluster::load(&cfg).context("loading the cluster configuration")?)
+        } else {
+            None
+        };
+        let databases = if cfg.cluster_enabled {
+            1
+        } else {
+            cfg.databases as usize
+        };
+        let settings = store_settings(&cfg);
+        let port = cfg.port as u16;
+        Ok(Server {
+            dbs: Databases::new(databases),
+            settings: RwLock::new(settings),
+            config: RwLock::new(cfg),
+            config_file,
+            clients: Clients::default(),
+            stats: ServerStats::default(),
+            command_stats: CommandStats::default(),
+            slowlog: Mutex::new(SlowLog::default()),
+            cluster,
+            run_id: random_hex40(),
+            started: Instant::now(),
+            lastsave: AtomicI64::new(now / 1000),
+            shutdown: Notify::new(),
+            shutting_down: AtomicBool::new(false),
+            port,
+        })
+    }
+
+    /// Re-derives settings the data layer reads after CONFIG SET.
+    pub fn config_changed(&self) {
+        let cfg = self.config.read();
+        *self.settings.write() = store_settings(&cfg);
+        if let Some(cluster) = &self.cluster {
+            cluster.reconfigure(&cfg);
+        }
+    }
+
+    pub fn request_shutdown(&self) {
+        self.shutting_down.store(true, Ordering::Release);
+        self.shutdown.notify_waiters();
+    }
+}
+
+fn store_settings(cfg: &config::Config) -> StoreSettings {
+    use config::MaxmemoryPolicy as P;
+    let lfu = matches!(cfg.maxmemory_policy, P::AllkeysLfu | P::VolatileLfu);
+    let lru = matches!(cfg.maxmemory_policy, P::AllkeysLru | P::VolatileLru);
+    StoreSettings {
+        proto_max_bulk_len: cfg.proto_max_bulk_len,
+        cluster_enabled: cfg.cluster_enabled,
+        lfu,
+        no_shared_integers: cfg.maxmemory > 0 && (lru || lfu),
+    }
+}
+
+/// 40 random lowercase hex characters (run ids, node ids).
+pub fn random_hex40() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..40)
+        .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
+        .collect()
+}
+
+/// Binds every `bind` address on `port` with `tcp-backlog`.
+pub async fn bind_listeners(cfg: &config::Config) -> anyhow::Result<Vec<TcpListener>> {
+    let mut listeners = Vec::new();
+    let addrs: Vec<String> = if cfg.bind.is_empty() {
+        vec!["0.0.0.0".to_string()]
+    } else {
+        cfg.bind.clone()
+    };
+    for addr in addrs {
+        // Redis's "-" prefix marks an optional address: failure to bind it is not fatal.
+        let (optional, host) = match addr.strip_prefix('-') {
+            Some(h) => (true, h.to_string()),
+            None => (false, addr.clone()),
+        };
+        let host = if host == "*" {
+            "0.0.0.0".to_string()
+        } else {
+            host
+        };
+        let ip: std::net::IpAddr = match host.parse() {
+            Ok(ip) => ip,
+            Err(_) if optional => continue,
+            Err(e) => anyhow::bail!("Invalid bind address '{host}': {e}"),
+        };
+        let sock_addr = std::net::SocketAddr::new(ip, cfg.port as u16);
+        let socket = if ip.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(sock_addr) {
+            Ok(()) => listeners.push(socket.listen(cfg.tcp_backlog.max(1) as u32)?),
+            Err(_) if optional => continue,
+            Err(e) => {
+                anyhow::bail!(
+                    "Warning: Could not create server TCP listening socket {host}:{}: {e}",
+                    cfg.port
+                )
+            }
+        }
+    }
+    if listeners.is_empty() {
+        anyhow::bail!("Failed listening on port {} (tcp), aborting.", cfg.port);
+    }
+    Ok(listeners)
+}
+
+/// The periodic work Redis's `serverCron` does that we need: active expiry, client timeouts.
+pub async fn cron(server: Arc<Server>) {
+    let mut cursors: Vec<ExpireCursor> = Vec::new();
+    loop {
+        let hz = server.config.read().hz.clamp(1, 500) as u32;
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(1000 / u64::from(hz))) => {}
+            _ = server.shutdown.notified() => return,
+        }
+        if server.shutting_down.load(Ordering::Acquire) {
+            return;
+        }
+        let dbs = server.dbs.all();
+        cursors.resize_with(dbs.len(), ExpireCursor::default);
+        let budget = slow_cycle_budget(hz) / dbs.len().max(1) as u32;
+        let server2 = server.clone();
+        let mut moved = std::mem::take(&mut cursors);
+        // The cycle takes slot locks: run it off the async workers.
+        let result = tokio::task::spawn_blocking(move || {
+            if server2.active_expire_enabled() {
+                let now = unix_ms();
+                for (db, cursor) in dbs.iter().zip(moved.iter_mut()) {
+                    active_expire_cycle(db, cursor, now, budget);
+                }
+            }
+            moved
+        })
+        .await;
+        if let Ok(c) = result {
+            cursors = c;
+        }
+        server.close_timed_out_clients();
+    }
+}
+
+impl Server {
+    pub fn active_expire_enabled(&self) -> bool {
+        !crate::commands::server_cmds::ACTIVE_EXPIRE_DISABLED.load(Ordering::Relaxed)
+    }
+
+    fn close_timed_out_clients(&self) {
+        let timeout = self.config.read().timeout;
+        if timeout <= 0 {
+            return;
+        }
+        let now = unix_ms();
+        for c in self.clients.all() {
+            if now - c.last_interaction_ms.load(Ordering::Relaxed) > timeout as i64 * 1000 {
+                tracing::debug!(client = c.id, "Closing idle client");
+                c.kill();
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Per-connection state (selected database, protocol, auth, cluster flags, reply mode) and the
+//! context server commands run in.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use resp::Protocol;
+use store::{CmdResult, Keyspace, Reply};
+
+use crate::clients::ClientHandle;
+use crate::server::Server;
+
+/// CLIENT REPLY mode.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// Skip the reply of the next command only.
+    SkipNext,
+    /// Skipping the current command's reply (SKIP was the previous command).
+    Skipping,
+}
+
+pub struct Session {
+    pub id: u64,
+    pub peer: SocketAddr,
+    pub db_index: usize,
+    pub db: Arc<Keyspace>,
+    pub db_generation: u64,
+    pub proto: Protocol,
+    pub authenticated: bool,
+    /// One-shot ASKING flag (cleared after the next command).
+    pub asking: bool,
+    /// READONLY was sent (cluster reads from replicas).
+    pub readonly: bool,
+    pub reply_mode: ReplyMode,
+    /// Close the connection once the pending replies are written (QUIT, protocol errors).
+    pub close_after_reply: bool,
+    pub handle: Arc<ClientHandle>,
+}
+
+impl Session {
+    /// Re-reads the selected database after a SWAPDB.
+    pub fn refresh_db(&mut self, server: &Server) {
+        let generation = server.dbs.generation();
+        if generation != self.db_generation
+            && let Some(db) = server.dbs.get(self.db_index)
+        {
+            self.db = db;
+            self.db_generation = generation;
+        }
+    }
+}
+
+/// What a server command runs with.
+pub struct CallCtx<'a> {
+    pub server: &'a Arc<Server>,
+    pub session: &'a mut Session,
+    pub reply: Reply<'a>,
+    /// The full command name (`config|get`), for error texts.
+    pub full_name: &'a str,
+}
+
+pub type ServerHandler = fn(&mut CallCtx<'_>, &[Bytes]) -> CmdResult;
