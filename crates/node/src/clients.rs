@@ -23,8 +23,8 @@ pub struct ClientHandle {
     pub lib_ver: Mutex<Option<Bytes>>,
     pub db: AtomicUsize,
     pub last_interaction_ms: AtomicI64,
-    /// Name of the last command (index into the command table's names is overkill here).
-    pub last_cmd: Mutex<String>,
+    /// Statistics index of the last command (`usize::MAX`: none yet).
+    pub last_cmd: AtomicUsize,
     pub resp: AtomicUsize,
     pub query_buf: AtomicUsize,
     pub killed: AtomicBool,
@@ -58,7 +58,7 @@ impl Clients {
             lib_ver: Mutex::new(None),
             db: AtomicUsize::new(0),
             last_interaction_ms: AtomicI64::new(now_ms),
-            last_cmd: Mutex::new("NULL".to_string()),
+            last_cmd: AtomicUsize::new(usize::MAX),
             resp: AtomicUsize::new(2),
             query_buf: AtomicUsize::new(0),
             killed: AtomicBool::new(false),

@@ -131,9 +131,9 @@ impl Cluster {
     pub fn load(cfg: &config::Config) -> anyhow::Result<Cluster> {
         let path = PathBuf::from(&cfg.cluster_config_file);
         let lock = lock_config(&path)?;
-        let port = cfg.port as u16;
+        let port = cfg.port;
         let cport = if cfg.cluster_port > 0 {
-            cfg.cluster_port as u16
+            cfg.cluster_port
         } else {
             port.wrapping_add(10000)
         };
@@ -151,12 +151,12 @@ impl Cluster {
         {
             let me = state.me_mut();
             me.port = if cfg.cluster_announce_port > 0 {
-                cfg.cluster_announce_port as u16
+                cfg.cluster_announce_port
             } else {
                 port
             };
             me.cport = if cfg.cluster_announce_bus_port > 0 {
-                cfg.cluster_announce_bus_port as u16
+                cfg.cluster_announce_bus_port
             } else {
                 cport
             };

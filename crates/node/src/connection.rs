@@ -14,6 +14,7 @@ use tokio::net::TcpStream;
 use crate::commands;
 use crate::server::{Server, unix_ms};
 use crate::session::{ReplyMode, Session};
+use crate::stats::PendingStats;
 
 /// Initial read buffer size (Redis `PROTO_IOBUF_LEN`).
 const IOBUF_LEN: usize = 16 * 1024;
@@ -83,10 +84,41 @@ async fn serve(server: Arc<Server>, mut stream: TcpStream) -> std::io::Result<()
         reply_mode: ReplyMode::On,
         close_after_reply: false,
         handle: handle.clone(),
+        scratch_keys: Vec::new(),
+        scratch_slots: Vec::new(),
+        pending_stats: PendingStats::default(),
+        monitor: None,
+        cached_settings: (0, store::StoreSettings::default()),
     };
     let result = connection_loop(&server, &mut stream, &mut session).await;
+    server.command_stats.merge(&mut session.pending_stats);
+    if session.monitor.is_some() {
+        server.monitors.unsubscribe(session.id);
+    }
     server.clients.unregister(session.id);
     result
+}
+
+/// The next MONITOR line, or never when this client is not a monitor.
+async fn next_monitor_line(
+    monitor: &mut Option<tokio::sync::mpsc::Receiver<Bytes>>,
+) -> Option<Bytes> {
+    match monitor {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Holds a command back while CLIENT PAUSE applies to it.
+async fn wait_while_paused(server: &Server, args: &[Bytes]) {
+    while let Some(until) = commands::paused_until(server, args, unix_ms()) {
+        let wait = std::time::Duration::from_millis((until - unix_ms()).max(1) as u64);
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = server.unpaused.notified() => {}
+            _ = server.shutdown.notified() => return,
+        }
+    }
 }
 
 async fn connection_loop(
@@ -109,6 +141,15 @@ async fn connection_loop(
             r = stream.read_buf(&mut input) => r?,
             _ = handle.kill_notify.notified() => 0,
             _ = server.shutdown.notified() => 0,
+            line = next_monitor_line(&mut session.monitor) => {
+                match line {
+                    Some(line) => {
+                        stream.write_all(&line).await?;
+                        continue;
+                    }
+                    None => return Ok(()),
+                }
+            }
         };
         if n == 0 || handle.killed.load(Ordering::Acquire) {
             return Ok(());
@@ -121,7 +162,7 @@ async fn connection_loop(
             let cfg = server.config.read();
             (
                 Limits {
-                    proto_max_bulk_len: cfg.proto_max_bulk_len as u64,
+                    proto_max_bulk_len: cfg.proto_max_bulk_len,
                     inline_max_size: 64 * 1024,
                     auth_required: !session.authenticated,
                 },
@@ -136,7 +177,9 @@ async fn connection_loop(
                     if args.is_empty() {
                         continue;
                     }
-                    commands::execute(server, session, &args, &mut output);
+                    wait_while_paused(server, &args).await;
+                    let now_ms = unix_ms();
+                    commands::execute(server, session, &args, &mut output, now_ms);
                     if session.close_after_reply {
                         break;
                     }
@@ -150,6 +193,9 @@ async fn connection_loop(
                     break;
                 }
             }
+        }
+        if !session.pending_stats.is_empty() {
+            server.command_stats.merge(&mut session.pending_stats);
         }
         if input.len() > qbuf_limit {
             tracing::warn!(

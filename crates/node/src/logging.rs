@@ -93,7 +93,7 @@ mod tests {
     #[test]
     fn formats_dates_like_redis() {
         assert_eq!(format_time(0), "01 Jan 1970 00:00:00.000");
-        assert_eq!(format_time(1_795_303_766_123), "22 Nov 2026 22:09:26.123");
+        assert_eq!(format_time(1_795_303_766_123), "21 Nov 2026 23:29:26.123");
         assert_eq!(format_time(951_782_400_000), "29 Feb 2000 00:00:00.000");
     }
 }

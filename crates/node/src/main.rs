@@ -12,6 +12,7 @@ mod cluster_state;
 mod commands;
 mod connection;
 mod logging;
+mod monitor;
 mod server;
 mod session;
 mod stats;
@@ -158,10 +159,10 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
     } else {
         tracing::info!("Running mode={mode}, port={}.", cfg.port);
     }
-    if let Some(pidfile) = cfg.pidfile.as_ref().filter(|p| !p.is_empty()) {
-        if let Err(e) = std::fs::write(pidfile, format!("{pid}\n")) {
-            tracing::warn!(error = %e, "Failed to write PID file");
-        }
+    if let Some(pidfile) = cfg.pidfile.as_ref().filter(|p| !p.is_empty())
+        && let Err(e) = std::fs::write(pidfile, format!("{pid}\n"))
+    {
+        tracing::warn!(error = %e, "Failed to write PID file");
     }
     let listeners = server::bind_listeners(&cfg).await?;
     let pidfile = cfg.pidfile.clone();

@@ -37,7 +37,6 @@ pub fn unix_us() -> i64 {
 #[derive(Default)]
 pub struct ServerStats {
     pub total_connections_received: AtomicU64,
-    pub total_commands_processed: AtomicU64,
     pub rejected_connections: AtomicU64,
     pub net_input_bytes: AtomicU64,
     pub net_output_bytes: AtomicU64,
@@ -50,7 +49,6 @@ impl ServerStats {
     pub fn reset(&self) {
         for c in [
             &self.total_connections_received,
-            &self.total_commands_processed,
             &self.rejected_connections,
             &self.net_input_bytes,
             &self.net_output_bytes,
@@ -79,6 +77,15 @@ pub struct Server {
     pub shutdown: Notify,
     pub shutting_down: AtomicBool,
     pub port: u16,
+    pub monitors: crate::monitor::Monitors,
+    /// CLIENT PAUSE: until when (unix ms), and whether every command or only writes wait.
+    pub pause_until_ms: AtomicI64,
+    pub pause_all: AtomicBool,
+    pub unpaused: Notify,
+    /// Bumped by every CONFIG SET, so connections know to re-read cached settings.
+    pub config_generation: AtomicU64,
+    /// `slowlog-log-slower-than`, read on every command.
+    pub slowlog_threshold_us: AtomicI64,
 }
 
 impl Server {
@@ -95,7 +102,8 @@ impl Server {
             cfg.databases as usize
         };
         let settings = store_settings(&cfg);
-        let port = cfg.port as u16;
+        let port = cfg.port;
+        let slowlog_threshold = cfg.slowlog_log_slower_than;
         Ok(Server {
             dbs: Databases::new(databases),
             settings: RwLock::new(settings),
@@ -112,6 +120,12 @@ impl Server {
             shutdown: Notify::new(),
             shutting_down: AtomicBool::new(false),
             port,
+            slowlog_threshold_us: AtomicI64::new(slowlog_threshold),
+            config_generation: AtomicU64::new(1),
+            monitors: crate::monitor::Monitors::default(),
+            pause_until_ms: AtomicI64::new(0),
+            pause_all: AtomicBool::new(false),
+            unpaused: Notify::new(),
         })
     }
 
@@ -119,6 +133,9 @@ impl Server {
     pub fn config_changed(&self) {
         let cfg = self.config.read();
         *self.settings.write() = store_settings(&cfg);
+        self.slowlog_threshold_us
+            .store(cfg.slowlog_log_slower_than, Ordering::Relaxed);
+        self.config_generation.fetch_add(1, Ordering::AcqRel);
         if let Some(cluster) = &self.cluster {
             cluster.reconfigure(&cfg);
         }
@@ -175,7 +192,7 @@ pub async fn bind_listeners(cfg: &config::Config) -> anyhow::Result<Vec<TcpListe
             Err(_) if optional => continue,
             Err(e) => anyhow::bail!("Invalid bind address '{host}': {e}"),
         };
-        let sock_addr = std::net::SocketAddr::new(ip, cfg.port as u16);
+        let sock_addr = std::net::SocketAddr::new(ip, cfg.port);
         let socket = if ip.is_ipv4() {
             tokio::net::TcpSocket::new_v4()?
         } else {
@@ -183,7 +200,7 @@ pub async fn bind_listeners(cfg: &config::Config) -> anyhow::Result<Vec<TcpListe
         };
         socket.set_reuseaddr(true)?;
         match socket.bind(sock_addr) {
-            Ok(()) => listeners.push(socket.listen(cfg.tcp_backlog.max(1) as u32)?),
+            Ok(()) => listeners.push(socket.listen(cfg.tcp_backlog.max(1))?),
             Err(_) if optional => continue,
             Err(e) => {
                 anyhow::bail!(
@@ -203,7 +220,7 @@ pub async fn bind_listeners(cfg: &config::Config) -> anyhow::Result<Vec<TcpListe
 pub async fn cron(server: Arc<Server>) {
     let mut cursors: Vec<ExpireCursor> = Vec::new();
     loop {
-        let hz = server.config.read().hz.clamp(1, 500) as u32;
+        let hz = server.config.read().hz.clamp(1, 500);
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(1000 / u64::from(hz))) => {}
             _ = server.shutdown.notified() => return,
@@ -241,7 +258,7 @@ impl Server {
 
     fn close_timed_out_clients(&self) {
         let timeout = self.config.read().timeout;
-        if timeout <= 0 {
+        if timeout == 0 {
             return;
         }
         let now = unix_ms();

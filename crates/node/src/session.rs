@@ -6,10 +6,14 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use resp::Protocol;
-use store::{CmdResult, Keyspace, Reply};
+use std::sync::atomic::Ordering;
+
+use store::{CmdResult, Keyspace, Reply, StoreSettings};
 
 use crate::clients::ClientHandle;
+use crate::commands::table::CommandName;
 use crate::server::Server;
+use crate::stats::PendingStats;
 
 /// CLIENT REPLY mode.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -38,9 +42,28 @@ pub struct Session {
     /// Close the connection once the pending replies are written (QUIT, protocol errors).
     pub close_after_reply: bool,
     pub handle: Arc<ClientHandle>,
+    /// Reused per command: key argument positions and their slots.
+    pub scratch_keys: Vec<usize>,
+    pub scratch_slots: Vec<u16>,
+    /// Command counts of the current read batch, merged into the server's afterwards.
+    pub pending_stats: PendingStats,
+    /// MONITOR's queue, once the client asked for it.
+    pub monitor: Option<tokio::sync::mpsc::Receiver<Bytes>>,
+    /// The data-layer settings, re-read only when the configuration changes.
+    pub cached_settings: (u64, StoreSettings),
 }
 
 impl Session {
+    /// The data-layer settings, re-read when CONFIG SET changed them (an uncontended atomic
+    /// load per command instead of a shared lock).
+    pub fn settings(&mut self, server: &Server) -> StoreSettings {
+        let generation = server.config_generation.load(Ordering::Acquire);
+        if generation != self.cached_settings.0 {
+            self.cached_settings = (generation, *server.settings.read());
+        }
+        self.cached_settings.1
+    }
+
     /// Re-reads the selected database after a SWAPDB.
     pub fn refresh_db(&mut self, server: &Server) {
         let generation = server.dbs.generation();
@@ -58,8 +81,8 @@ pub struct CallCtx<'a> {
     pub server: &'a Arc<Server>,
     pub session: &'a mut Session,
     pub reply: Reply<'a>,
-    /// The full command name (`config|get`), for error texts.
-    pub full_name: &'a str,
+    /// The command's full name (`config|get`), for error texts.
+    pub name: CommandName,
 }
 
 pub type ServerHandler = fn(&mut CallCtx<'_>, &[Bytes]) -> CmdResult;

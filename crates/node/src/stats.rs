@@ -1,9 +1,15 @@
 //! Per-command statistics (INFO commandstats, errorstats) and the slow log.
+//!
+//! Command counters are atomics indexed by the command's place in the static table, so the
+//! hot path records a call without a lock or an allocation.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use parking_lot::Mutex;
+
+use crate::commands::table::{self, Command};
 
 /// calls, usec, rejected_calls, failed_calls of one command.
 #[derive(Default, Clone, Copy, Debug)]
@@ -15,45 +21,107 @@ pub struct CommandStat {
 }
 
 #[derive(Default)]
+struct StatCell {
+    calls: AtomicU64,
+    usec: AtomicU64,
+    rejected: AtomicU64,
+    failed: AtomicU64,
+}
+
 pub struct CommandStats {
-    by_name: Mutex<HashMap<String, CommandStat>>,
+    cells: Box<[StatCell]>,
+    /// Full names (`cluster|info`), by cell index.
+    names: Vec<String>,
+    /// Cell index by the address of the command's table entry.
+    index: hashbrown::HashMap<usize, usize>,
     errors: Mutex<HashMap<String, u64>>,
 }
 
+impl Default for CommandStats {
+    fn default() -> Self {
+        let mut names = Vec::new();
+        let mut index = hashbrown::HashMap::new();
+        for c in table::all_entries() {
+            index.insert(c.0 as *const Command as usize, names.len());
+            names.push(table::full_name(c.1, c.0));
+        }
+        CommandStats {
+            cells: names.iter().map(|_| StatCell::default()).collect(),
+            names,
+            index,
+            errors: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
 impl CommandStats {
-    pub fn record(&self, name: &str, usec: u64, failed: bool) {
-        let mut m = self.by_name.lock();
-        let s = match m.get_mut(name) {
-            Some(s) => s,
-            None => m.entry(name.to_string()).or_default(),
-        };
-        s.calls += 1;
-        s.usec += usec;
-        if failed {
-            s.failed_calls += 1;
+    /// The counter index of a table entry.
+    pub fn index_of(&self, cmd: &Command) -> Option<usize> {
+        self.index.get(&(cmd as *const Command as usize)).copied()
+    }
+
+    /// The full name of the command at `index`.
+    pub fn name(&self, index: usize) -> &str {
+        self.names.get(index).map_or("NULL", String::as_str)
+    }
+
+    /// Adds a connection's batched counts (see [`PendingStats`]).
+    pub fn merge(&self, pending: &mut PendingStats) {
+        for p in pending.entries.drain(..) {
+            if let Some(c) = self.cells.get(p.index) {
+                c.calls.fetch_add(p.calls, Ordering::Relaxed);
+                c.usec.fetch_add(p.usec, Ordering::Relaxed);
+                if p.failed > 0 {
+                    c.failed.fetch_add(p.failed, Ordering::Relaxed);
+                }
+            }
         }
     }
 
-    pub fn record_rejected(&self, name: &str) {
-        self.by_name
-            .lock()
-            .entry(name.to_string())
-            .or_default()
-            .rejected_calls += 1;
+    pub fn record_rejected(&self, index: usize) {
+        if let Some(c) = self.cells.get(index) {
+            c.rejected.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Counts an error reply by its prefix (INFO errorstats `errorstat_ERR`).
     pub fn record_error(&self, text: &str) {
-        let prefix = text.split(' ').next().unwrap_or("ERR").to_string();
-        *self.errors.lock().entry(prefix).or_default() += 1;
+        let prefix = text.split(' ').next().unwrap_or("ERR");
+        let mut errors = self.errors.lock();
+        match errors.get_mut(prefix) {
+            Some(n) => *n += 1,
+            None => {
+                errors.insert(prefix.to_string(), 1);
+            }
+        }
     }
 
-    pub fn snapshot(&self) -> Vec<(String, CommandStat)> {
-        let mut v: Vec<_> = self
-            .by_name
-            .lock()
+    /// Total calls of every command (INFO `total_commands_processed`).
+    pub fn total_calls(&self) -> u64 {
+        self.cells
             .iter()
-            .map(|(k, v)| (k.clone(), *v))
+            .map(|c| c.calls.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// Commands that were called or rejected at least once, by name.
+    pub fn snapshot(&self) -> Vec<(String, CommandStat)> {
+        let mut v: Vec<(String, CommandStat)> = self
+            .cells
+            .iter()
+            .zip(&self.names)
+            .map(|(c, n)| {
+                (
+                    n.clone(),
+                    CommandStat {
+                        calls: c.calls.load(Ordering::Relaxed),
+                        usec: c.usec.load(Ordering::Relaxed),
+                        rejected_calls: c.rejected.load(Ordering::Relaxed),
+                        failed_calls: c.failed.load(Ordering::Relaxed),
+                    },
+                )
+            })
+            .filter(|(_, s)| s.calls + s.rejected_calls > 0)
             .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
@@ -71,8 +139,51 @@ impl CommandStats {
     }
 
     pub fn reset(&self) {
-        self.by_name.lock().clear();
+        for c in self.cells.iter() {
+            for a in [&c.calls, &c.usec, &c.rejected, &c.failed] {
+                a.store(0, Ordering::Relaxed);
+            }
+        }
         self.errors.lock().clear();
+    }
+}
+
+/// Counts a connection gathers while it executes one read batch, merged into the shared
+/// [`CommandStats`] once per batch: shared counters written by every worker thread on every
+/// command would bounce their cache lines between cores (measured: the top cost of a
+/// pipelined GET before batching).
+#[derive(Default)]
+pub struct PendingStats {
+    entries: Vec<PendingStat>,
+}
+
+struct PendingStat {
+    index: usize,
+    calls: u64,
+    usec: u64,
+    failed: u64,
+}
+
+impl PendingStats {
+    pub fn record(&mut self, index: usize, usec: u64, failed: bool) {
+        let failed = u64::from(failed);
+        match self.entries.iter_mut().find(|e| e.index == index) {
+            Some(e) => {
+                e.calls += 1;
+                e.usec += usec;
+                e.failed += failed;
+            }
+            None => self.entries.push(PendingStat {
+                index,
+                calls: 1,
+                usec,
+                failed,
+            }),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 }
 
@@ -96,6 +207,12 @@ pub struct SlowLog {
 const MAX_ARGC: usize = 32;
 const MAX_STRING: usize = 128;
 
+/// Who ran a slow command, for the log entry.
+pub struct SlowLogClient {
+    pub peer: String,
+    pub name: String,
+}
+
 impl SlowLog {
     /// Records a command that took `duration_us`, trimming arguments as Redis does.
     pub fn push(
@@ -103,8 +220,7 @@ impl SlowLog {
         args: &[Bytes],
         duration_us: u64,
         time: i64,
-        peer: String,
-        name: String,
+        client: SlowLogClient,
         max_len: usize,
     ) {
         let argc = args.len().min(MAX_ARGC);
@@ -130,8 +246,8 @@ impl SlowLog {
             time,
             duration_us,
             args: kept,
-            peer,
-            name,
+            peer: client.peer,
+            name: client.name,
         });
         self.next_id += 1;
         while self.entries.len() > max_len {

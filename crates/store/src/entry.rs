@@ -274,6 +274,33 @@ impl Entry {
     }
 }
 
+/// Bytes an RDB file spends on a string value (Redis `rdbSavedObjectLen` for strings):
+/// integers in the 1/2/4-byte integer encodings, other strings length-prefixed. LZF
+/// compression, which Redis tries for strings over 20 bytes, is not modelled.
+pub fn serialized_string_len(value: &[u8], encoding: StrEncoding) -> usize {
+    let int = (value.len() <= 11 || encoding == StrEncoding::Int)
+        .then(|| numeric::parse_i64(value))
+        .flatten();
+    match int {
+        Some(v) if (-128..=127).contains(&v) => 2,
+        Some(v) if (-32768..=32767).contains(&v) => 3,
+        Some(v) if i32::try_from(v).is_ok() => 5,
+        _ => {
+            let len = value.len();
+            let prefix = if len < 1 << 6 {
+                1
+            } else if len < 1 << 14 {
+                2
+            } else if u32::try_from(len).is_ok() {
+                5
+            } else {
+                9
+            };
+            prefix + len
+        }
+    }
+}
+
 fn write_varint(v: &mut Vec<u8>, mut n: usize) {
     loop {
         let byte = (n & 0x7f) as u8;

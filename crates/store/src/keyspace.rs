@@ -116,8 +116,12 @@ impl Keyspace {
     pub fn lock_slots(&self, slots: &mut Vec<Slot>) -> Locked<'_> {
         slots.sort_unstable();
         slots.dedup();
-        Locked {
-            guards: slots.iter().map(|&s| self.lock_slot(s)).collect(),
+        match slots.as_slice() {
+            [] => Locked::none(),
+            [one] => Locked::new(Guards::One(self.lock_slot(*one))),
+            many => Locked::new(Guards::Many(
+                many.iter().map(|&s| self.lock_slot(s)).collect(),
+            )),
         }
     }
 
@@ -309,28 +313,62 @@ impl<'a> SlotGuard<'a> {
 }
 
 /// The slots a command locked, in ascending order.
+///
+/// The common case (every command in cluster mode) is one slot: it is held inline, so
+/// locking costs no allocation.
 pub struct Locked<'a> {
-    guards: Vec<SlotGuard<'a>>,
+    guards: Guards<'a>,
+    /// The last key resolved (pointer and length) and its guard index: handlers look the same
+    /// argument up several times, and its slot need not be hashed again.
+    last: (usize, usize, usize),
+}
+
+enum Guards<'a> {
+    None,
+    One(SlotGuard<'a>),
+    Many(Vec<SlotGuard<'a>>),
 }
 
 impl<'a> Locked<'a> {
+    fn new(guards: Guards<'a>) -> Locked<'a> {
+        Locked {
+            guards,
+            last: (0, 0, usize::MAX),
+        }
+    }
+
     /// The locked table holding `key`. A key outside the locked set means the command table
     /// declares the wrong key positions for the command; it is reported, never served unlocked.
     pub fn table(&mut self, key: &[u8]) -> Result<&mut SlotGuard<'a>, CmdError> {
-        let slot = key_slot(key);
-        match self.guards.binary_search_by_key(&slot, |g| g.slot) {
-            Ok(i) => Ok(&mut self.guards[i]),
-            Err(_) => Err(CmdError::UnlockedKey(slot)),
+        let id = (key.as_ptr() as usize, key.len());
+        let cached = (self.last.0, self.last.1) == id;
+        let idx = if cached {
+            self.last.2
+        } else {
+            let slot = key_slot(key);
+            let found = match &self.guards {
+                Guards::None => None,
+                Guards::One(g) => (g.slot == slot).then_some(0),
+                Guards::Many(v) => v.binary_search_by_key(&slot, |g| g.slot).ok(),
+            };
+            let Some(i) = found else {
+                return Err(CmdError::UnlockedKey(slot));
+            };
+            self.last = (id.0, id.1, i);
+            i
+        };
+        match &mut self.guards {
+            Guards::One(g) => Ok(g),
+            Guards::Many(v) => v
+                .get_mut(idx)
+                .ok_or_else(|| CmdError::UnlockedKey(key_slot(key))),
+            Guards::None => Err(CmdError::UnlockedKey(key_slot(key))),
         }
     }
 
     /// Nothing locked (commands without keys).
     pub fn none() -> Locked<'a> {
-        Locked { guards: Vec::new() }
-    }
-
-    pub fn slots(&self) -> impl Iterator<Item = Slot> + '_ {
-        self.guards.iter().map(|g| g.slot)
+        Locked::new(Guards::None)
     }
 }
 

@@ -14,6 +14,7 @@
 
 pub mod cmd;
 pub mod databases;
+pub mod digest;
 pub mod entry;
 pub mod error;
 pub mod expire;
@@ -28,7 +29,7 @@ pub use keyspace::{Keyspace, KeyspaceStats, Locked};
 pub use reply::{Reply, Written};
 
 /// Settings of the server that change how data commands behave.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct StoreSettings {
     /// `proto-max-bulk-len`: the largest string APPEND/SETRANGE may build.
     pub proto_max_bulk_len: u64,

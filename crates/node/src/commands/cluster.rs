@@ -207,8 +207,8 @@ fn parse_slot_arg(arg: &[u8]) -> Result<Slot, CmdError> {
 
 fn update_slots(ctx: &mut CallCtx<'_>, args: &[Bytes], del: bool, ranges: bool) -> CmdResult {
     let cluster = cluster(ctx)?;
-    if ranges && args.len() % 2 != 0 {
-        return Err(CmdError::WrongArity(ctx.full_name.to_string()));
+    if ranges && !args.len().is_multiple_of(2) {
+        return Err(CmdError::WrongArity(ctx.name.to_string()));
     }
     let mut parsed: Vec<(Slot, Slot)> = Vec::new();
     if ranges {

@@ -14,7 +14,7 @@ pub fn ping(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     match args.len() {
         1 => Ok(ctx.reply.simple(b"PONG")),
         2 => Ok(ctx.reply.bulk(&args[1])),
-        _ => Err(CmdError::WrongArity(ctx.full_name.to_string())),
+        _ => Err(CmdError::WrongArity(ctx.name.to_string())),
     }
 }
 
@@ -249,7 +249,9 @@ fn client_line(ctx: &CallCtx<'_>, c: &crate::clients::ClientHandle, now_ms: i64)
         flags,
         c.db.load(Ordering::Relaxed),
         c.query_buf.load(Ordering::Relaxed),
-        c.last_cmd.lock(),
+        ctx.server
+            .command_stats
+            .name(c.last_cmd.load(Ordering::Relaxed)),
         c.resp.load(Ordering::Relaxed),
         text(&c.lib_name.lock()),
         text(&c.lib_ver.lock()),
@@ -401,6 +403,41 @@ pub fn client_no_evict(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(ctx.reply.ok())
 }
 
+/// CLIENT PAUSE timeout [WRITE|ALL]
+pub fn client_pause(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    let timeout = numeric::parse_i64(&args[2])
+        .filter(|&t| t >= 0)
+        .ok_or_else(|| CmdError::err("timeout is not an integer or out of range"))?;
+    let all = match args.get(3) {
+        None => true,
+        Some(m) if is(m, "ALL") => true,
+        Some(m) if is(m, "WRITE") => false,
+        Some(_) => return Err(CmdError::Syntax),
+    };
+    if args.len() > 4 {
+        return Err(CmdError::Syntax);
+    }
+    let until = unix_ms().saturating_add(timeout);
+    let server = ctx.server;
+    // A longer or stricter pause already in force is kept, as Redis does.
+    if until > server.pause_until_ms.load(Ordering::Acquire) {
+        server.pause_until_ms.store(until, Ordering::Release);
+    }
+    if all {
+        server.pause_all.store(true, Ordering::Release);
+    } else if server.pause_until_ms.load(Ordering::Acquire) == until {
+        server.pause_all.store(false, Ordering::Release);
+    }
+    Ok(ctx.reply.ok())
+}
+
+pub fn client_unpause(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    ctx.server.pause_until_ms.store(0, Ordering::Release);
+    ctx.server.pause_all.store(false, Ordering::Release);
+    ctx.server.unpaused.notify_waiters();
+    Ok(ctx.reply.ok())
+}
+
 pub fn client_help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
     let lines: &[&str] = &[
         "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -416,6 +453,10 @@ pub fn client_help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
         "    Kill connections. Options are: ID <client-id>, ADDR <ip:port>, LADDR <ip:port>, SKIPME (YES|NO).",
         "LIST [options ...]",
         "    Return information about client connections. Options: TYPE (NORMAL|MASTER|REPLICA|PUBSUB), ID <client-id> [...].",
+        "PAUSE <timeout> [WRITE|ALL]",
+        "    Suspend all, or just write, clients for <timeout> milliseconds.",
+        "UNPAUSE",
+        "    Stop the current client pause, resuming traffic.",
         "NO-EVICT (ON|OFF)",
         "    Protect current client connection from eviction.",
         "REPLY (ON|OFF|SKIP)",

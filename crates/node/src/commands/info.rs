@@ -190,7 +190,7 @@ fn memory_section(server: &Server, out: &mut String) {
     field(out, "used_memory_peak", used);
     field(out, "used_memory_peak_human", human(used));
     field(out, "maxmemory", cfg.maxmemory);
-    field(out, "maxmemory_human", human(cfg.maxmemory as u64));
+    field(out, "maxmemory_human", human(cfg.maxmemory));
     field(out, "maxmemory_policy", cfg.maxmemory_policy.name());
     let frag = if used > 0 {
         rss as f64 / used as f64
@@ -236,7 +236,7 @@ fn stats_section(server: &Server, out: &mut String) {
     field(
         out,
         "total_commands_processed",
-        load(&s.total_commands_processed),
+        server.command_stats.total_calls(),
     );
     field(out, "instantaneous_ops_per_sec", 0);
     field(out, "total_net_input_bytes", load(&s.net_input_bytes));

@@ -12,16 +12,23 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
-use store::{CmdError, Ctx, Locked, Reply};
+use store::{CmdError, Ctx, Keyspace, Locked, Reply};
 
 use crate::server::{Server, unix_ms};
 use crate::session::{CallCtx, ReplyMode, Session};
-use table::{Command, Run};
+use crate::stats::SlowLogClient;
+use table::Run;
 
-/// Executes one command and appends its reply to `out`.
-pub fn execute(server: &Arc<Server>, session: &mut Session, args: &[Bytes], out: &mut BytesMut) {
+/// Executes one command and appends its reply to `out`. `now_ms` is the time of the read
+/// batch the command arrived in (Redis caches the time per command; a pipeline shares it).
+pub fn execute(
+    server: &Arc<Server>,
+    session: &mut Session,
+    args: &[Bytes],
+    out: &mut BytesMut,
+    now_ms: i64,
+) {
     let started = Instant::now();
-    let now_ms = unix_ms();
     session.refresh_db(server);
     let mark = out.len();
     let mode_before = session.reply_mode;
@@ -29,31 +36,23 @@ pub fn execute(server: &Arc<Server>, session: &mut Session, args: &[Bytes], out:
         session.reply_mode = ReplyMode::On;
     }
 
-    let outcome = dispatch(server, session, args, out, now_ms);
-    let failed = match &outcome {
-        Outcome::Done { failed, .. } => *failed,
-        Outcome::Rejected => true,
-    };
-    if let Outcome::Done { cmd_name, .. } = &outcome {
+    let db_index = session.db_index;
+    if let Some((index, failed)) = dispatch(server, session, args, out, now_ms) {
+        if server.monitors.is_active() {
+            feed_monitors(server, session, args, db_index);
+        }
         let elapsed = started.elapsed().as_micros() as u64;
-        server.command_stats.record(cmd_name, elapsed, failed);
-        server
-            .stats
-            .total_commands_processed
-            .fetch_add(1, Ordering::Relaxed);
-        server.maybe_slowlog(session, args, elapsed, cmd_name);
+        session.pending_stats.record(index, elapsed, failed);
+        session.handle.last_cmd.store(index, Ordering::Relaxed);
+        let threshold = server.slowlog_threshold_us.load(Ordering::Relaxed);
+        if threshold >= 0 && elapsed as i64 >= threshold {
+            server.slowlog_record(session, args, elapsed);
+        }
     }
     session
         .handle
         .last_interaction_ms
         .store(now_ms, Ordering::Relaxed);
-    if let Outcome::Done { cmd_name, .. } = outcome {
-        let mut last = session.handle.last_cmd.lock();
-        if last.as_str() != cmd_name {
-            last.clear();
-            last.push_str(&cmd_name);
-        }
-    }
 
     match session.reply_mode {
         ReplyMode::Off => out.truncate(mark),
@@ -66,9 +65,36 @@ pub fn execute(server: &Arc<Server>, session: &mut Session, args: &[Bytes], out:
     }
 }
 
-enum Outcome {
-    Done { cmd_name: String, failed: bool },
-    Rejected,
+/// Sends an executed command to MONITOR clients (not admin commands, as Redis).
+fn feed_monitors(server: &Server, session: &Session, args: &[Bytes], db_index: usize) {
+    let Ok(name) = table::resolve_entry(args) else {
+        return;
+    };
+    if name.cmd.has_flag(table::flag::ADMIN) || name.cmd.has_flag(table::flag::SKIP_MONITOR) {
+        return;
+    }
+    let line = crate::monitor::format_line(
+        crate::server::unix_us(),
+        db_index,
+        &session.peer.to_string(),
+        args,
+    );
+    server.monitors.feed(line);
+}
+
+/// How long the command in `args` must wait because of CLIENT PAUSE (None: it runs now).
+pub fn paused_until(server: &Server, args: &[Bytes], now_ms: i64) -> Option<i64> {
+    let until = server.pause_until_ms.load(Ordering::Acquire);
+    if until <= now_ms {
+        return None;
+    }
+    if server.pause_all.load(Ordering::Acquire) {
+        return Some(until);
+    }
+    let name = table::resolve_entry(args).ok()?;
+    let writes =
+        name.cmd.has_flag(table::flag::WRITE) || name.cmd.has_flag(table::flag::MAY_REPLICATE);
+    writes.then_some(until)
 }
 
 fn write_error(server: &Server, out: &mut BytesMut, text: &str) {
@@ -80,94 +106,83 @@ fn write_error(server: &Server, out: &mut BytesMut, text: &str) {
     resp::encode::error(out, text.as_bytes());
 }
 
+/// Runs the command; returns its statistics index and whether it failed, or `None` when it
+/// was not found.
 fn dispatch(
     server: &Arc<Server>,
     session: &mut Session,
     args: &[Bytes],
     out: &mut BytesMut,
     now_ms: i64,
-) -> Outcome {
-    let Some((top, sub)) = table::resolve(args) else {
-        write_error(server, out, &unknown_command(args));
-        return Outcome::Rejected;
-    };
-    let cmd: &'static Command = match (&top.run, sub) {
-        (Run::Container, Some(s)) => s,
-        // Bare COMMAND lists every command (the only container that runs without a subcommand).
-        (Run::Container, None) if args.len() == 1 && top.name == "command" => &BARE_COMMAND,
-        (Run::Container, None) if args.len() >= 2 => {
-            let text = format!(
-                "ERR unknown subcommand '{}'. Try {} HELP.",
-                truncated(&args[1], 128),
-                top.name.to_uppercase()
-            );
+) -> Option<(usize, bool)> {
+    let name = match table::resolve_entry(args) {
+        Ok(n) => n,
+        Err(text) => {
             write_error(server, out, &text);
-            return Outcome::Rejected;
+            return None;
         }
-        _ => top,
     };
-    let parent = if std::ptr::eq(cmd, top) || std::ptr::eq(cmd, &BARE_COMMAND) {
-        None
-    } else {
-        Some(top)
-    };
-    let full_name = table::full_name(parent, cmd);
+    let cmd = name.cmd;
+    let index = server.command_stats.index_of(cmd)?;
     if !cmd.arity_ok(args.len()) {
-        server.command_stats.record_rejected(&full_name);
+        server.command_stats.record_rejected(index);
         write_error(
             server,
             out,
-            &format!("ERR wrong number of arguments for '{full_name}' command"),
+            &format!("ERR wrong number of arguments for '{name}' command"),
         );
-        return Outcome::Rejected;
+        return None;
     }
     if !session.authenticated && !cmd.has_flag(table::flag::NO_AUTH) {
-        server.command_stats.record_rejected(&full_name);
+        server.command_stats.record_rejected(index);
         write_error(server, out, "NOAUTH Authentication required.");
-        return Outcome::Rejected;
+        return None;
     }
 
-    let mut key_indices = Vec::new();
+    let mut key_indices = std::mem::take(&mut session.scratch_keys);
     cmd.key_indices(args.len(), &mut key_indices);
     let asking = std::mem::take(&mut session.asking);
     if let Some(cluster) = &server.cluster
         && !key_indices.is_empty()
         && let Err(e) = cluster.route(session, cmd, args, &key_indices, asking)
     {
-        server.command_stats.record_rejected(&full_name);
+        session.scratch_keys = key_indices;
+        server.command_stats.record_rejected(index);
         write_error(server, out, &e.to_string());
-        return Outcome::Rejected;
+        return None;
     }
 
     let mark = out.len();
     let proto = session.proto;
     let result = match cmd.run {
         Run::Data(handler) => {
-            let settings = server.settings.read().clone();
-            let mut slots: Vec<u16> = key_indices
-                .iter()
-                .map(|&i| slot_map::key_slot(&args[i]))
-                .collect();
-            let db = session.db.clone();
+            let settings = session.settings(server);
+            let mut slots = std::mem::take(&mut session.scratch_slots);
+            slots.clear();
+            slots.extend(key_indices.iter().map(|&i| slot_map::key_slot(&args[i])));
+            let db: &Keyspace = &session.db;
             let mut locked = db.lock_slots(&mut slots);
             let mut ctx = Ctx {
                 dbs: &server.dbs,
-                db: &db,
+                db,
                 db_index: session.db_index,
                 locked: &mut locked,
                 now_ms,
                 settings: &settings,
                 reply: Reply::new(out, proto),
             };
-            handler(&mut ctx, args).map(|_| ())
+            let r = handler(&mut ctx, args).map(|_| ());
+            drop(locked);
+            session.scratch_slots = slots;
+            r
         }
         Run::DataUnlocked(handler) => {
-            let settings = server.settings.read().clone();
-            let db = session.db.clone();
+            let settings = session.settings(server);
+            let db: &Keyspace = &session.db;
             let mut locked = Locked::none();
             let mut ctx = Ctx {
                 dbs: &server.dbs,
-                db: &db,
+                db,
                 db_index: session.db_index,
                 locked: &mut locked,
                 now_ms,
@@ -181,12 +196,13 @@ fn dispatch(
                 server,
                 session,
                 reply: Reply::new(out, proto),
-                full_name: &full_name,
+                name,
             };
             handler(&mut ctx, args).map(|_| ())
         }
-        Run::Container => Err(CmdError::WrongArity(full_name.clone())),
+        Run::Container => Err(CmdError::WrongArity(name.to_string())),
     };
+    session.scratch_keys = key_indices;
     let failed = match result {
         Ok(()) => false,
         Err(e) => {
@@ -196,60 +212,12 @@ fn dispatch(
             true
         }
     };
-    Outcome::Done {
-        cmd_name: full_name,
-        failed,
-    }
-}
-
-/// COMMAND without a subcommand.
-static BARE_COMMAND: Command = Command {
-    name: "command",
-    arity: -1,
-    flags: table::flag::LOADING | table::flag::STALE,
-    keys: table::Keys::None,
-    acl: &["slow", "connection"],
-    key_flags: &[],
-    group: "server",
-    since: "2.8.13",
-    summary: "Returns detailed information about all commands.",
-    run: Run::Server(server_cmds::command),
-    subcommands: &[],
-};
-
-/// At most `max` bytes of `b`, as text.
-fn truncated(b: &[u8], max: usize) -> String {
-    String::from_utf8_lossy(&b[..b.len().min(max)]).into_owned()
-}
-
-/// Redis's "unknown command" text, with the first arguments quoted.
-fn unknown_command(args: &[Bytes]) -> String {
-    let mut listed = String::new();
-    for a in &args[1..] {
-        if listed.len() >= 128 {
-            break;
-        }
-        let room = 128 - listed.len();
-        listed.push('\'');
-        listed.push_str(&truncated(a, room));
-        listed.push_str("' ");
-    }
-    format!(
-        "ERR unknown command '{}', with args beginning with: {}",
-        truncated(&args[0], 128),
-        listed
-    )
+    Some((index, failed))
 }
 
 impl Server {
-    fn maybe_slowlog(&self, session: &Session, args: &[Bytes], elapsed_us: u64, name: &str) {
-        let (threshold, max_len) = {
-            let cfg = self.config.read();
-            (cfg.slowlog_log_slower_than, cfg.slowlog_max_len)
-        };
-        if threshold < 0 || (elapsed_us as i64) < threshold {
-            return;
-        }
+    fn slowlog_record(&self, session: &Session, args: &[Bytes], elapsed_us: u64) {
+        let max_len = self.config.read().slowlog_max_len;
         let client_name = session
             .handle
             .name
@@ -261,29 +229,11 @@ impl Server {
             args,
             elapsed_us,
             unix_ms() / 1000,
-            session.peer.to_string(),
-            client_name,
-            max_len as usize,
-        );
-        let _ = name;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unknown_command_text_matches_redis() {
-        let args: Vec<Bytes> = ["foo", "a", "b"].iter().map(|s| Bytes::from(*s)).collect();
-        assert_eq!(
-            unknown_command(&args),
-            "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
-        );
-        let args = vec![Bytes::from("foo")];
-        assert_eq!(
-            unknown_command(&args),
-            "ERR unknown command 'foo', with args beginning with: "
+            SlowLogClient {
+                peer: session.peer.to_string(),
+                name: client_name,
+            },
+            usize::try_from(max_len).unwrap_or(usize::MAX),
         );
     }
 }

@@ -90,6 +90,13 @@ pub fn shutdown(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(ctx.reply.nothing())
 }
 
+pub fn monitor(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    if ctx.session.monitor.is_none() {
+        ctx.session.monitor = Some(ctx.server.monitors.subscribe(ctx.session.id));
+    }
+    Ok(ctx.reply.ok())
+}
+
 // ---- CONFIG -------------------------------------------------------------------------------
 
 pub fn config_get(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
@@ -104,8 +111,8 @@ pub fn config_get(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 pub fn config_set(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
-    if args.len() % 2 != 0 {
-        return Err(CmdError::WrongArity(ctx.full_name.to_string()));
+    if !args.len().is_multiple_of(2) {
+        return Err(CmdError::WrongArity(ctx.name.to_string()));
     }
     let pairs: Vec<(&[u8], &[u8])> = args[2..]
         .chunks(2)
@@ -401,11 +408,49 @@ pub fn debug(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
         let on = store::cmd::int_arg(&args[2])? != 0;
         ACTIVE_EXPIRE_DISABLED.store(!on, Ordering::Relaxed);
         Ok(ctx.reply.ok())
+    } else if is(sub, "DIGEST") && args.len() == 2 {
+        let digest = store::digest::dataset_digest(&ctx.server.dbs, crate::server::unix_ms());
+        Ok(ctx.reply.simple(store::digest::hex(&digest).as_bytes()))
+    } else if is(sub, "DIGEST-VALUE") {
+        let now = crate::server::unix_ms();
+        let db = ctx.session.db.clone();
+        let w = ctx.reply.array(args.len() - 2);
+        for key in &args[2..] {
+            let mut guard = db.lock_slot(slot_map::key_slot(key));
+            let digest = store::digest::key_value_digest(guard.get(key, now));
+            drop(guard);
+            let _ = ctx.reply.simple(store::digest::hex(&digest).as_bytes());
+        }
+        Ok(w)
+    } else if is(sub, "OBJECT") && args.len() == 3 {
+        let now = crate::server::unix_ms();
+        let db = ctx.session.db.clone();
+        let mut guard = db.lock_slot(slot_map::key_slot(&args[2]));
+        let Some(e) = guard.get(&args[2], now) else {
+            return Err(CmdError::NoSuchKey);
+        };
+        let clock = e.clock();
+        let idle = ((now / 1000) as u32 & store::expire::CLOCK_MAX).wrapping_sub(clock)
+            & store::expire::CLOCK_MAX;
+        let text = format!(
+            "Value at:{:p} refcount:1 encoding:{} serializedlength:{} lru:{clock} lru_seconds_idle:{idle}",
+            e as *const _,
+            e.encoding().name(),
+            store::entry::serialized_string_len(e.str_value(), e.encoding()),
+        );
+        drop(guard);
+        Ok(ctx.reply.simple(text.as_bytes()))
     } else if is(sub, "HELP") {
         Ok(help_reply(
             &mut ctx.reply,
             &[
                 "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "DIGEST",
+                "    Output a hex signature representing the current DB content.",
+                "DIGEST-VALUE <key> [<key> ...]",
+                "    Output a hex signature of the values of all the specified keys.",
+                "OBJECT <key>",
+                "    Show low level info about the `key` and associated value.",
                 "SET-ACTIVE-EXPIRE <0|1>",
                 "    Setting it to 0 disables expiring keys in background when they are not",
                 "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",

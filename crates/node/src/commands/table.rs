@@ -2,7 +2,7 @@
 //! the handler. It drives parsing (arity), COMMAND, slot routing and locking.
 
 use bytes::Bytes;
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::sync::OnceLock;
 
 use super::{cluster, connection_cmds, server_cmds};
@@ -1064,6 +1064,30 @@ pub static COMMANDS: &[Command] = &[
                 Server(connection_cmds::client_no_evict)
             ),
             cmd!(
+                "pause",
+                -3,
+                ADMIN | NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["admin", "slow", "dangerous", "connection"],
+                [],
+                "connection",
+                "3.0.0",
+                "Suspends commands processing.",
+                Server(connection_cmds::client_pause)
+            ),
+            cmd!(
+                "unpause",
+                2,
+                ADMIN | NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["admin", "slow", "dangerous", "connection"],
+                [],
+                "connection",
+                "6.2.0",
+                "Resumes processing commands from paused clients.",
+                Server(connection_cmds::client_unpause)
+            ),
+            cmd!(
                 "help",
                 2,
                 LOADING | STALE,
@@ -1277,6 +1301,18 @@ pub static COMMANDS: &[Command] = &[
         "1.0.0",
         "Synchronously saves the database(s) to disk and shuts down the Redis server.",
         Server(server_cmds::shutdown)
+    ),
+    cmd!(
+        "monitor",
+        1,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NOKEYS,
+        ["admin", "slow", "dangerous"],
+        [],
+        "server",
+        "1.0.0",
+        "Listens for all requests received by the server in real-time.",
+        Server(server_cmds::monitor)
     ),
     cmd!(
         "debug",
@@ -1650,6 +1686,47 @@ pub static COMMANDS: &[Command] = &[
 /// Redis's `no_async_loading` flag has no effect here; kept as a name for COMMAND.
 const NO_ASYNC: u32 = 0;
 
+/// COMMAND without a subcommand (the only container that runs without one).
+pub static BARE_COMMAND: Command = Command {
+    name: "command",
+    arity: -1,
+    flags: LOADING | STALE,
+    keys: Keys::None,
+    acl: &["slow", "connection"],
+    key_flags: &[],
+    group: "server",
+    since: "2.8.13",
+    summary: "Returns detailed information about all commands.",
+    run: Run::Server(server_cmds::command),
+    subcommands: &[],
+};
+
+/// Every runnable table entry with its parent container, for statistics.
+pub fn all_entries() -> impl Iterator<Item = (&'static Command, Option<&'static Command>)> {
+    COMMANDS
+        .iter()
+        .flat_map(|c| {
+            std::iter::once((c, None)).chain(c.subcommands.iter().map(move |s| (s, Some(c))))
+        })
+        .chain(std::iter::once((&BARE_COMMAND, None)))
+}
+
+/// A command's full name (`get`, `cluster|info`), formatted only when needed.
+#[derive(Clone, Copy)]
+pub struct CommandName {
+    pub parent: Option<&'static Command>,
+    pub cmd: &'static Command,
+}
+
+impl std::fmt::Display for CommandName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.parent {
+            Some(p) => write!(f, "{}|{}", p.name, self.cmd.name),
+            None => f.write_str(self.cmd.name),
+        }
+    }
+}
+
 /// Finds a top-level command by name, case-insensitively.
 pub fn lookup(name: &[u8]) -> Option<&'static Command> {
     static INDEX: OnceLock<HashMap<&'static str, &'static Command>> = OnceLock::new();
@@ -1671,6 +1748,60 @@ pub fn full_name(parent: Option<&Command>, cmd: &Command) -> String {
         Some(p) => format!("{}|{}", p.name, cmd.name),
         None => cmd.name.to_string(),
     }
+}
+
+/// Resolves `args` to the entry that runs: the command, or the subcommand of a container.
+/// `Err` carries Redis's error text for an unknown command or subcommand.
+pub fn resolve_entry(args: &[Bytes]) -> Result<CommandName, String> {
+    let Some((top, sub)) = resolve(args) else {
+        return Err(unknown_command(args));
+    };
+    match (&top.run, sub) {
+        (Run::Container, Some(s)) => Ok(CommandName {
+            parent: Some(top),
+            cmd: s,
+        }),
+        (Run::Container, None) if args.len() == 1 && top.name == "command" => Ok(CommandName {
+            parent: None,
+            cmd: &BARE_COMMAND,
+        }),
+        (Run::Container, None) if args.len() >= 2 => Err(format!(
+            "ERR unknown subcommand '{}'. Try {} HELP.",
+            truncated(&args[1], 128),
+            top.name.to_uppercase()
+        )),
+        _ => Ok(CommandName {
+            parent: None,
+            cmd: top,
+        }),
+    }
+}
+
+/// At most `max` bytes of `b`, as text.
+fn truncated(b: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(&b[..b.len().min(max)]).into_owned()
+}
+
+/// Redis's "unknown command" text, with the first arguments quoted.
+fn unknown_command(args: &[Bytes]) -> String {
+    let Some(name) = args.first() else {
+        return "ERR unknown command ''".to_string();
+    };
+    let mut listed = String::new();
+    for a in &args[1..] {
+        if listed.len() >= 128 {
+            break;
+        }
+        let room = 128 - listed.len();
+        listed.push('\'');
+        listed.push_str(&truncated(a, room));
+        listed.push_str("' ");
+    }
+    format!(
+        "ERR unknown command '{}', with args beginning with: {}",
+        truncated(name, 128),
+        listed
+    )
 }
 
 /// The command and (for containers) subcommand that `args` name, if both exist.
@@ -1696,6 +1827,25 @@ mod tests {
                 assert_eq!(s.name, s.name.to_lowercase());
             }
         }
+    }
+
+    #[test]
+    fn unknown_command_text_matches_redis() {
+        let args: Vec<Bytes> = ["foo", "a", "b"].iter().map(|s| Bytes::from(*s)).collect();
+        assert_eq!(
+            resolve_entry(&args).err().unwrap(),
+            "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
+        );
+        assert_eq!(
+            resolve_entry(&[Bytes::from("foo")]).err().unwrap(),
+            "ERR unknown command 'foo', with args beginning with: "
+        );
+        assert_eq!(
+            resolve_entry(&[Bytes::from("cluster"), Bytes::from("nope")])
+                .err()
+                .unwrap(),
+            "ERR unknown subcommand 'nope'. Try CLUSTER HELP."
+        );
     }
 
     #[test]

@@ -289,7 +289,7 @@ fn expire_generic(
     let flags = expire_flags(&args[3..])?;
     let mut when = int_arg(&args[2])?;
     if seconds {
-        if when > i64::MAX / 1000 || when < i64::MIN / 1000 {
+        if !(i64::MIN / 1000..=i64::MAX / 1000).contains(&when) {
             return Err(CmdError::InvalidExpireTime(cmd));
         }
         when *= 1000;

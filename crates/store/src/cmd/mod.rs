@@ -73,10 +73,12 @@ impl Ctx<'_, '_> {
         let now = self.now_ms;
         let clock = self.clock();
         let guard = self.locked.table(key)?;
-        Ok(guard.get_mut(key, now).map(|e| {
+        let entry = guard.get_mut(key, now);
+        if let Some(e) = entry {
             e.set_clock(clock);
-            e
-        }))
+            return Ok(Some(e));
+        }
+        Ok(None)
     }
 
     /// The live entry for `key` without touching its access clock (Redis `LOOKUP_NOTOUCH`).

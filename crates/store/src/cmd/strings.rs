@@ -329,7 +329,7 @@ pub fn mget(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 }
 
 fn mset_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], nx: bool) -> Result<bool, CmdError> {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(CmdError::WrongArity(
             String::from_utf8_lossy(&args[0]).to_lowercase(),
         ));
