@@ -156,6 +156,8 @@ fn store_settings(cfg: &config::Config) -> StoreSettings {
         cluster_enabled: cfg.cluster_enabled,
         lfu,
         no_shared_integers: cfg.maxmemory > 0 && (lru || lfu),
+        lfu_log_factor: cfg.lfu_log_factor,
+        lfu_decay_time: cfg.lfu_decay_time,
     }
 }
 

@@ -12,6 +12,7 @@
 //! What it does not own: sockets, the command table and routing (the `node` crate), cluster
 //! state, persistence.
 
+pub mod clock;
 pub mod cmd;
 pub mod databases;
 pub mod digest;
@@ -39,6 +40,10 @@ pub struct StoreSettings {
     pub lfu: bool,
     /// `maxmemory` > 0 with an LRU/LFU policy: integers are not shared (OBJECT REFCOUNT).
     pub no_shared_integers: bool,
+    /// `lfu-log-factor`.
+    pub lfu_log_factor: u32,
+    /// `lfu-decay-time` (minutes per counter decrement; 0 never decays).
+    pub lfu_decay_time: u32,
 }
 
 impl Default for StoreSettings {
@@ -48,6 +53,8 @@ impl Default for StoreSettings {
             cluster_enabled: false,
             lfu: false,
             no_shared_integers: false,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
         }
     }
 }
@@ -68,9 +75,9 @@ pub struct Ctx<'a, 'l> {
 }
 
 impl Ctx<'_, '_> {
-    /// The 24-bit access clock value for this command (Redis `LRU_CLOCK()`, 1 s resolution).
+    /// The access clock a key written by this command starts with.
     pub fn clock(&self) -> u32 {
-        ((self.now_ms / 1000) as u32) & expire::CLOCK_MAX
+        clock::initial(self.settings, self.now_ms)
     }
 }
 

@@ -541,8 +541,8 @@ pub fn object(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     let sub = &args[1];
     let key = &args[2];
     let now = ctx.now_ms;
-    let (lfu, no_shared) = (ctx.settings.lfu, ctx.settings.no_shared_integers);
-    let clock_now = ctx.clock();
+    let settings = *ctx.settings;
+    let (lfu, no_shared) = (settings.lfu, settings.no_shared_integers);
     let Some(e) = ctx.locked.table(key)?.get(key, now) else {
         return Ok(ctx.reply.null());
     };
@@ -560,12 +560,7 @@ pub fn object(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
                 "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
             ));
         }
-        let clock = e.clock();
-        let idle = if clock_now >= clock {
-            clock_now - clock
-        } else {
-            clock_now + (crate::expire::CLOCK_MAX - clock)
-        };
+        let idle = crate::clock::idle_seconds(now, e.clock());
         Ok(ctx.reply.int(i64::from(idle)))
     } else {
         if !lfu {
@@ -573,6 +568,7 @@ pub fn object(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
                 "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
             ));
         }
-        Ok(ctx.reply.int(i64::from(e.clock() & 0xff)))
+        let freq = crate::clock::frequency(&settings, now, e.clock());
+        Ok(ctx.reply.int(i64::from(freq)))
     }
 }

@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 
 use crate::entry::{Entry, ValueType};
 use crate::error::CmdError;
-use crate::{Ctx, Keyspace, Locked};
+use crate::{Ctx, Keyspace, Locked, StoreSettings, clock};
 
 /// ASCII case-insensitive comparison of an argument with an option name.
 pub fn is(arg: &[u8], name: &str) -> bool {
@@ -35,13 +35,13 @@ pub(crate) fn lookup_read<'g>(
     db: &Keyspace,
     key: &[u8],
     now_ms: i64,
-    clock: u32,
+    settings: &StoreSettings,
 ) -> Result<Option<&'g Entry>, CmdError> {
     let stats = db.stats();
     let guard = locked.table(key)?;
     match guard.get_mut(key, now_ms) {
         Some(e) => {
-            e.set_clock(clock);
+            e.set_clock(clock::touched(settings, now_ms, e.clock()));
             stats.keyspace_hits.fetch_add(1, Ordering::Relaxed);
             Ok(Some(&*e))
         }
@@ -56,8 +56,7 @@ impl Ctx<'_, '_> {
     /// Looks `key` up for reading: expires it if due, updates its access clock, counts a
     /// keyspace hit or miss (Redis `lookupKeyRead`).
     pub fn read(&mut self, key: &[u8]) -> Result<Option<&Entry>, CmdError> {
-        let clock = self.clock();
-        lookup_read(self.locked, self.db, key, self.now_ms, clock)
+        lookup_read(self.locked, self.db, key, self.now_ms, self.settings)
     }
 
     /// Looks `key` up for reading a string: WRONGTYPE if it holds another type.
@@ -71,11 +70,11 @@ impl Ctx<'_, '_> {
     /// Looks `key` up for writing (expires it if due; no hit/miss counting, as Redis).
     pub fn write_lookup(&mut self, key: &[u8]) -> Result<Option<&mut Entry>, CmdError> {
         let now = self.now_ms;
-        let clock = self.clock();
+        let settings = self.settings;
         let guard = self.locked.table(key)?;
         let entry = guard.get_mut(key, now);
         if let Some(e) = entry {
-            e.set_clock(clock);
+            e.set_clock(clock::touched(settings, now, e.clock()));
             return Ok(Some(e));
         }
         Ok(None)

@@ -245,16 +245,16 @@ pub fn psetex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 }
 
 pub fn get(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
-    let clock = ctx.clock();
     let Ctx {
         locked,
         db,
         reply,
         now_ms,
+        settings,
         ..
     } = ctx;
     // The value is copied once, from the locked table into the output buffer.
-    match lookup_read(locked, db, &args[1], *now_ms, clock)? {
+    match lookup_read(locked, db, &args[1], *now_ms, settings)? {
         Some(e) if e.value_type() != ValueType::String => Err(CmdError::WrongType),
         Some(e) => Ok(reply.bulk(e.str_value())),
         None => Ok(reply.null()),
