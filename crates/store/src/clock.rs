@@ -117,7 +117,7 @@ mod tests {
     #[test]
     fn counters_decay_one_per_minute() {
         let s = lfu();
-        let c = (0 << 8) | 10;
+        let c = 10; // minute 0, counter 10
         assert_eq!(frequency(&s, 3 * 60_000, c), 7);
         assert_eq!(frequency(&s, 30 * 60_000, c), 0);
     }
