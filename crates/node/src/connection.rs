@@ -61,10 +61,32 @@ pub async fn accept_loop(server: Arc<Server>, listener: tokio::net::TcpListener)
     }
 }
 
+/// Redis's reply to a non-local client while protected mode is on and no password is set.
+const PROTECTED_MODE_DENIED: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
 async fn serve(server: Arc<Server>, mut stream: TcpStream) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
     let peer = stream.peer_addr()?;
     let local = stream.local_addr()?;
+    let (protected, keepalive) = {
+        let cfg = server.config.read();
+        let no_password = cfg.requirepass.as_deref().is_none_or(str::is_empty);
+        (cfg.protected_mode && no_password, cfg.tcp_keepalive)
+    };
+    if protected && !peer.ip().is_loopback() {
+        tracing::warn!(%peer, "Denying a non-local connection: protected mode is on");
+        stream.write_all(PROTECTED_MODE_DENIED).await?;
+        return Ok(());
+    }
+    if keepalive > 0 {
+        let secs = std::time::Duration::from_secs(u64::from(keepalive));
+        // Redis: probes start after `tcp-keepalive` seconds, then every third of it.
+        let params = socket2::TcpKeepalive::new()
+            .with_time(secs)
+            .with_interval((secs / 3).max(std::time::Duration::from_secs(1)))
+            .with_retries(3);
+        socket2::SockRef::from(&stream).set_tcp_keepalive(&params)?;
+    }
     let handle = server.clients.register(peer, local, unix_ms());
     let db = server
         .dbs

@@ -84,6 +84,48 @@ fn main() -> ExitCode {
     }
 }
 
+/// Raises the open-files limit to fit `maxclients` (plus Redis's 32 reserved descriptors), or
+/// lowers `maxclients` to what the limit allows, as Redis's `adjustOpenFilesLimit` does.
+fn adjust_open_files_limit(cfg: &mut config::Config) {
+    const RESERVED: u64 = 32;
+    let wanted = u64::from(cfg.maxclients) + RESERVED;
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit write/read the struct we pass.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return;
+    }
+    if limit.rlim_cur >= wanted {
+        return;
+    }
+    let target = wanted.min(limit.rlim_max);
+    let raised = libc::rlimit {
+        rlim_cur: target,
+        rlim_max: limit.rlim_max,
+    };
+    // SAFETY: as above.
+    let ok = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0;
+    let now = if ok { target } else { limit.rlim_cur };
+    if now < wanted {
+        let maxclients = now.saturating_sub(RESERVED).max(1);
+        tracing::warn!(
+            "You requested maxclients of {} requiring at least {wanted} max file descriptors.",
+            cfg.maxclients
+        );
+        tracing::warn!(
+            "Current maximum open files is {now}. maxclients has been reduced to {maxclients} to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'."
+        );
+        cfg.maxclients = u32::try_from(maxclients).unwrap_or(u32::MAX);
+    } else {
+        tracing::info!(
+            "Increased maximum number of open files to {now} (it was originally set to {}).",
+            limit.rlim_cur
+        );
+    }
+}
+
 /// Detaches from the terminal as Redis's `daemonize yes` does.
 fn daemonize() {
     // SAFETY: called before any thread is started; fork/setsid/dup2 take no pointers we own.
@@ -145,12 +187,16 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
         std::env::set_current_dir(&cfg.dir)
             .with_context(|| format!("Can't chdir to '{}'", cfg.dir))?;
     }
+    let mut cfg = cfg;
+    adjust_open_files_limit(&mut cfg);
     let mode = if cfg.cluster_enabled {
         "cluster"
     } else {
         "standalone"
     };
-    if cfg.always_show_logo {
+    // SAFETY: isatty only inspects a file descriptor number.
+    let tty = cfg.logfile.is_empty() && unsafe { libc::isatty(1) } == 1;
+    if cfg.always_show_logo || tty {
         tracing::info!(
             "Tessera {} (Redis {REDIS_VERSION} compatible) 64 bit, Running in {mode} mode, Port: {} PID: {pid}",
             env!("CARGO_PKG_VERSION"),
