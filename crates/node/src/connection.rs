@@ -153,6 +153,11 @@ async fn connection_loop(
     let mut parser = RequestParser::default();
     let mut args: Vec<Bytes> = Vec::new();
     let handle = session.handle.clone();
+    // Created once: registering a waiter on every read would take the notifiers' locks (the
+    // shutdown one is shared by every connection) on the hot path.
+    let killed = handle.kill_notify.notified();
+    let shutdown = server.shutdown.notified();
+    tokio::pin!(killed, shutdown);
     loop {
         if let Some(needed) = parser.pending_bulk_hint() {
             input.reserve(needed.saturating_sub(input.len()));
@@ -160,9 +165,10 @@ async fn connection_loop(
             input.reserve(IOBUF_LEN);
         }
         let n = tokio::select! {
+            biased;
             r = stream.read_buf(&mut input) => r?,
-            _ = handle.kill_notify.notified() => 0,
-            _ = server.shutdown.notified() => 0,
+            _ = &mut killed => 0,
+            _ = &mut shutdown => 0,
             line = next_monitor_line(&mut session.monitor) => {
                 match line {
                     Some(line) => {
