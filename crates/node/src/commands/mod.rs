@@ -43,7 +43,6 @@ pub fn execute(
         }
         let elapsed = started.elapsed().as_micros() as u64;
         session.pending_stats.record(index, elapsed, failed);
-        session.handle.last_cmd.store(index, Ordering::Relaxed);
         let threshold = server.slowlog_threshold_us.load(Ordering::Relaxed);
         if threshold >= 0 && elapsed as i64 >= threshold {
             server.slowlog_record(session, args, elapsed);
@@ -124,6 +123,9 @@ fn dispatch(
     };
     let cmd = name.cmd;
     let index = server.command_stats.index_of(cmd)?;
+    // Redis records the command as the client's last one before running it (CLIENT INFO
+    // shows `cmd=client|info`).
+    session.handle.last_cmd.store(index, Ordering::Relaxed);
     if !cmd.arity_ok(args.len()) {
         server.command_stats.record_rejected(index);
         write_error(
