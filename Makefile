@@ -52,8 +52,8 @@ clean: stop
 deps:
 	@missing=""; \
 	for pkg in $(APT_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' "$$pkg" 2>/dev/null | grep -q 'install ok installed' \
-	    || missing="$$missing $$pkg"; \
+	  status="$$(dpkg-query -W -f='$${Status}' "$$pkg" 2>/dev/null || true)"; \
+	  [ "$$status" = "install ok installed" ] || missing="$$missing $$pkg"; \
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" -eq 0 ]; then sudo=""; \

@@ -101,7 +101,7 @@ answers_ping() {
 }
 
 cluster_ok() {
-    cli "$1" cluster info 2>/dev/null | tr -d '\r' | grep -qx 'cluster_state:ok'
+    cli "$1" cluster info 2>/dev/null | tr -d '\r' | grep -x 'cluster_state:ok' >/dev/null
 }
 
 info_field() {

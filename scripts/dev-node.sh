@@ -60,7 +60,7 @@ answers_ping() {
 }
 
 cluster_ok() {
-    cli cluster info 2>/dev/null | tr -d '\r' | grep -qx 'cluster_state:ok'
+    cli cluster info 2>/dev/null | tr -d '\r' | grep -x 'cluster_state:ok' >/dev/null
 }
 
 # Slot ranges this node does not serve yet, as "a b" lines, from its CLUSTER NODES line.
