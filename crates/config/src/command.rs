@@ -159,3 +159,232 @@ fn split_value(directive: &Directive, value: &[u8]) -> Result<Vec<String>, &'sta
         text.split(' ').map(str::to_owned).collect()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{load, value};
+    use crate::types::MaxmemoryPolicy;
+
+    fn get(config: &Config, patterns: &[&str]) -> Vec<(String, String)> {
+        let patterns: Vec<&[u8]> = patterns.iter().map(|pattern| pattern.as_bytes()).collect();
+        config.get(&patterns)
+    }
+
+    fn set(config: &mut Config, pairs: &[(&str, &str)]) -> Result<Vec<&'static str>, String> {
+        let pairs: Vec<(&[u8], &[u8])> = pairs
+            .iter()
+            .map(|(n, v)| (n.as_bytes(), v.as_bytes()))
+            .collect();
+        config.set(&pairs).map_err(|error| error.to_string())
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn get_by_exact_name_reports_the_name_as_asked() {
+        let config = Config::default();
+        assert_eq!(get(&config, &["MAXMEMORY"]), pairs(&[("MAXMEMORY", "0")]));
+        assert_eq!(
+            get(&config, &["maxmemory", "MAXMEMORY"]),
+            pairs(&[("maxmemory", "0")])
+        );
+        assert_eq!(
+            get(&config, &["replica-read-only", "slave-read-only"]),
+            pairs(&[("replica-read-only", "yes"), ("slave-read-only", "yes")])
+        );
+        assert_eq!(get(&config, &["nonexistent", "include"]), pairs(&[]));
+        assert_eq!(
+            get(&config, &["rdb-key-save-delay"]),
+            pairs(&[("rdb-key-save-delay", "0")])
+        );
+    }
+
+    #[test]
+    fn get_by_pattern_matches_names_and_aliases_once() {
+        let config = Config::default();
+        assert_eq!(get(&config, &["Max*ory"]), pairs(&[("maxmemory", "0")]));
+        assert_eq!(
+            get(&config, &["*read-only*"]),
+            pairs(&[("replica-read-only", "yes"), ("slave-read-only", "yes")])
+        );
+        assert_eq!(
+            get(&config, &["maxmemory", "*memory"]),
+            pairs(&[
+                ("maxmemory", "0"),
+                ("replica-ignore-maxmemory", "yes"),
+                ("slave-ignore-maxmemory", "yes")
+            ])
+        );
+        // Hidden directives only answer to their exact name.
+        assert!(get(&config, &["rdb-key*"]).is_empty());
+        assert_eq!(get(&config, &["*"]).len(), 192);
+        assert_eq!(get(&config, &["*", "*"]).len(), 192);
+    }
+
+    #[test]
+    fn get_renders_values_as_redis_does() {
+        let config =
+            load("maxmemory 1gb\nsave 3600 1 300 100\nloglevel warning\nappendonly yes").unwrap();
+        let shown = get(
+            &config,
+            &["maxmemory", "save", "loglevel", "appendonly", "bind"],
+        );
+        assert_eq!(
+            shown,
+            pairs(&[
+                ("maxmemory", "1073741824"),
+                ("save", "3600 1 300 100"),
+                ("loglevel", "warning"),
+                ("appendonly", "yes"),
+                ("bind", "* -::*"),
+            ])
+        );
+    }
+
+    #[test]
+    fn set_changes_several_values_and_reports_what_changed() {
+        let mut config = Config::default();
+        let changed = set(
+            &mut config,
+            &[
+                ("maxmemory", "10mb"),
+                ("MAXMEMORY-policy", "allkeys-lru"),
+                ("hz", "10"),
+                ("save", "100 10 200 20"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(changed, ["maxmemory", "maxmemory-policy", "save"]);
+        assert_eq!(config.maxmemory, 10 << 20);
+        assert_eq!(config.maxmemory_policy, MaxmemoryPolicy::AllkeysLru);
+        assert_eq!(config.save, [(100, 10), (200, 20)]);
+        assert_eq!(
+            set(&mut config, &[("slave-priority", "5")]).unwrap(),
+            ["replica-priority"]
+        );
+        assert_eq!(set(&mut config, &[("save", "")]).unwrap(), ["save"]);
+        assert!(config.save.is_empty());
+        assert_eq!(
+            set(&mut config, &[("bind", "127.0.0.1 -::1")]).unwrap(),
+            ["bind"]
+        );
+        assert_eq!(config.bind, ["127.0.0.1", "-::1"]);
+        assert_eq!(set(&mut config, &[("hz", "1000")]).unwrap(), ["hz"]);
+        assert_eq!(value(&config, "hz"), "500");
+    }
+
+    #[test]
+    fn set_is_all_or_nothing() {
+        let mut config = Config::default();
+        let before = config.clone();
+        let error = set(
+            &mut config,
+            &[("maxmemory", "5"), ("save", "1 1"), ("port", "abc")],
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            "ERR CONFIG SET failed (possibly related to argument 'port') - argument couldn't be parsed into an integer"
+        );
+        assert_eq!(config, before);
+        // The reported name is the registered one: canonical case, alias kept.
+        assert_eq!(
+            set(&mut config, &[("SLAVE-PRIORITY", "x")]).unwrap_err(),
+            "ERR CONFIG SET failed (possibly related to argument 'slave-priority') - argument couldn't be parsed into an integer"
+        );
+        assert_eq!(
+            set(&mut config, &[("save", "100 10  200 20")]).unwrap_err(),
+            "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters"
+        );
+        assert_eq!(config, before);
+    }
+
+    #[test]
+    fn set_refusals_use_redis_texts() {
+        let mut config = Config::default();
+        assert_eq!(
+            set(&mut config, &[("maxmemory", "1"), ("foo", "1")]).unwrap_err(),
+            "ERR Unknown option or number of arguments for CONFIG SET - 'foo'"
+        );
+        assert_eq!(
+            set(&mut config, &[("daemonize", "yes")]).unwrap_err(),
+            "ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set immutable config"
+        );
+        assert_eq!(
+            set(&mut config, &[("maxmemory", "1"), ("MaxMemory", "2")]).unwrap_err(),
+            "ERR CONFIG SET failed (possibly related to argument 'MaxMemory') - duplicate parameter"
+        );
+        assert_eq!(
+            set(&mut config, &[("dir", "/tmp")]).unwrap_err(),
+            "ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config"
+        );
+        // The first refusal wins, even over a later unknown name.
+        assert_eq!(
+            set(&mut config, &[("daemonize", "yes"), ("foo", "1")]).unwrap_err(),
+            "ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set immutable config"
+        );
+        assert_eq!(
+            set(&mut config, &[("appendonly", "maybe")]).unwrap_err(),
+            "ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'"
+        );
+        assert_eq!(config, Config::default());
+    }
+
+    #[test]
+    fn a_name_and_its_alias_are_not_duplicates() {
+        let mut config = Config::default();
+        set(
+            &mut config,
+            &[("replica-read-only", "no"), ("slave-read-only", "yes")],
+        )
+        .unwrap();
+        assert!(config.replica_read_only);
+    }
+
+    #[test]
+    fn protected_and_loading_checks_depend_on_the_origin() {
+        let mut config = load("enable-protected-configs local").unwrap();
+        let pairs: [(&[u8], &[u8]); 1] = [(b"dbfilename", b"x.rdb")];
+        let remote = SetOrigin::default();
+        assert!(config.set_from(&pairs, remote).is_err());
+        let local = SetOrigin {
+            local_client: true,
+            loading: false,
+        };
+        assert_eq!(config.set_from(&pairs, local).unwrap(), ["dbfilename"]);
+        let loading = SetOrigin {
+            local_client: true,
+            loading: true,
+        };
+        let appendonly: [(&[u8], &[u8]); 1] = [(b"appendonly", b"yes")];
+        assert!(matches!(
+            config.set_from(&appendonly, loading),
+            Err(ConfigError::Loading)
+        ));
+        assert_eq!(
+            ConfigError::Loading.to_string(),
+            "LOADING Redis is loading the dataset in memory"
+        );
+    }
+
+    #[test]
+    fn every_shown_value_can_be_set_back() {
+        let mut config = Config::default();
+        for (name, shown) in get(&config, &["*"]) {
+            let info = crate::lookup(name.as_bytes()).unwrap();
+            if !info.modifiable() || info.flags.contains(Flags::PROTECTED) {
+                continue;
+            }
+            assert_eq!(
+                set(&mut config, &[(&name, &shown)]),
+                Ok(vec![]),
+                "{name} {shown:?}"
+            );
+        }
+    }
+}

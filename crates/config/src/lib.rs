@@ -32,6 +32,8 @@ mod rewrite;
 mod spec;
 mod special;
 mod table;
+#[cfg(test)]
+mod test_support;
 mod types;
 
 pub use command::SetOrigin;

@@ -201,15 +201,13 @@ impl Loader {
                 args: rest,
                 source: source.clone(),
             }),
+            // Several words after a module config name make one value, joined by spaces.
             _ if name.contains(&b'.') => {
-                if argc != 2 {
+                if argc < 2 {
                     return Err("Module config specified without value".into());
                 }
-                self.set_module_config(
-                    String::from_utf8_lossy(&name).into_owned(),
-                    rest.remove(0),
-                    source,
-                );
+                let name = String::from_utf8_lossy(&name).into_owned();
+                self.set_module_config(name, rest.join(" "), source);
             }
             // A lone `sentinel` is the pseudo-option of `--sentinel`: nothing to do here.
             b"sentinel" if argc == 1 => {}
@@ -374,4 +372,247 @@ fn expand_glob(pattern: &Path) -> Vec<PathBuf> {
     candidates.retain(|path| std::fs::symlink_metadata(path).is_ok());
     candidates.sort();
     candidates
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{ScratchDir, load, load_reason, value};
+
+    fn args(words: &[&str]) -> Vec<String> {
+        words.iter().map(|word| word.to_string()).collect()
+    }
+
+    #[test]
+    fn fatal_errors_name_the_line_as_redis_prints_it() {
+        let error = load("# comment\n\n   port    abc   \n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n\
+             Reading the configuration file, at line 3\n\
+             >>> 'port    abc'\n\
+             argument couldn't be parsed into an integer\n"
+        );
+        assert_eq!(
+            load_reason("foo bar"),
+            "Bad directive or wrong number of arguments"
+        );
+        assert_eq!(
+            load_reason("port \"12"),
+            "Unbalanced quotes in configuration line"
+        );
+        assert_eq!(
+            load_reason("port \"12\"x"),
+            "Unbalanced quotes in configuration line"
+        );
+        assert_eq!(load_reason("port 1 2"), "wrong number of arguments");
+        assert_eq!(
+            load_reason("PORT x"),
+            "argument couldn't be parsed into an integer"
+        );
+        assert_eq!(load_reason("requirepass \"\\xff\""), NOT_UTF8);
+    }
+
+    #[test]
+    fn command_line_options_follow_the_file() {
+        let scratch = ScratchDir::new("options");
+        let file = scratch.write("redis.conf", "port 1\nmaxmemory 1mb\nsave 100 1\n");
+        let config = Config::load(
+            Some(&file),
+            &args(&[
+                "--port",
+                "7000",
+                "--save",
+                "200",
+                "2",
+                "--bind",
+                "127.0.0.1",
+                "::1",
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.port, 7000);
+        assert_eq!(config.maxmemory, 1 << 20);
+        assert_eq!(config.save, [(100, 1), (200, 2)]);
+        assert_eq!(config.bind, ["127.0.0.1", "::1"]);
+        assert_eq!(config.config_file.as_deref(), Some(file.as_path()));
+
+        // Options are extra lines after the file and an empty separator line.
+        let error = Config::load(
+            Some(&file),
+            &args(&["--loglevel", "debug", "--port", "abc"]),
+        )
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("at line 6\n>>> 'port \"abc\"'\n"),
+            "{error}"
+        );
+        let unterminated = scratch.write("no-newline.conf", "port 1");
+        let error = Config::load(Some(&unterminated), &args(&["--port", "x"])).unwrap_err();
+        assert!(error.to_string().contains("at line 2\n"), "{error}");
+    }
+
+    #[test]
+    fn options_without_a_file() {
+        let config = Config::load(
+            None,
+            &args(&["--save", "--requirepass", "--weird", "--maxmemory", "5mb"]),
+        )
+        .unwrap();
+        assert!(config.save.is_empty());
+        assert_eq!(config.requirepass.as_deref(), Some("--weird"));
+        assert_eq!(config.maxmemory, 5 << 20);
+        assert_eq!(config.config_file, None);
+        let config = Config::load(
+            None,
+            &args(&["--save", "900 1 300 10", "--appendonly", "yes"]),
+        )
+        .unwrap();
+        assert_eq!(config.save, [(900, 1), (300, 10)]);
+        assert!(config.appendonly);
+        assert_eq!(Config::load(None, &[]).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn stdin_comes_between_file_and_options() {
+        let scratch = ScratchDir::new("stdin");
+        let file = scratch.write("redis.conf", "port 1\nmaxmemory 1\n");
+        let config = Config::load_with_stdin(
+            Some(&file),
+            &args(&["--maxmemory", "3", "-"]),
+            "port 2\nmaxmemory 2\n".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!((config.port, config.maxmemory), (2, 3));
+    }
+
+    #[test]
+    fn a_single_argument_of_a_multi_argument_directive_is_split_again() {
+        let config = load("save \"100 1 200 2\"\nbind \"127.0.0.1 ::1\"").unwrap();
+        assert_eq!(config.save, [(100, 1), (200, 2)]);
+        assert_eq!(config.bind, ["127.0.0.1", "::1"]);
+    }
+
+    #[test]
+    fn aliases_and_quoting() {
+        let config = load(
+            "slave-read-only no\nlua-time-limit 100\nhash-max-ziplist-entries 7\n\
+             requirepass \"sec ret\\n\"\nmasterauth 'it\\'s'\n\"port\" 5\n'maxmemory' '2mb'",
+        )
+        .unwrap();
+        assert!(!config.replica_read_only);
+        assert_eq!(config.busy_reply_threshold, 100);
+        assert_eq!(config.hash_max_listpack_entries, 7);
+        assert_eq!(config.requirepass.as_deref(), Some("sec ret\n"));
+        assert_eq!(config.masterauth.as_deref(), Some("it's"));
+        assert_eq!((config.port, config.maxmemory), (5, 2 << 20));
+        assert_eq!(value(&config, "lua-time-limit"), "100");
+    }
+
+    #[test]
+    fn file_only_directives_are_collected_for_the_server() {
+        let config = load(
+            "rename-command FLUSHALL \"\"\nuser alice on >pw ~* +@all\nloadmodule /m.so a b\n\
+             mymod.size 1 2\nmymod.size 3\nsentinel\nlist-max-ziplist-entries 5\nlua-replicate-commands yes",
+        )
+        .unwrap();
+        assert_eq!(config.renamed_commands.len(), 1);
+        assert_eq!(config.renamed_commands[0].command, "FLUSHALL");
+        assert_eq!(config.renamed_commands[0].new_name, "");
+        assert_eq!(config.renamed_commands[0].source.number, 1);
+        assert_eq!(config.users[0].username, "alice");
+        assert_eq!(config.users[0].rules, ["on", ">pw", "~*", "+@all"]);
+        assert_eq!(config.modules[0].path, "/m.so");
+        assert_eq!(config.modules[0].args, ["a", "b"]);
+        assert_eq!(config.module_configs.len(), 1);
+        assert_eq!(config.module_configs[0].value, "3");
+        assert_eq!(config.module_configs[0].source.number, 5);
+
+        assert_eq!(
+            load_reason("foo.bar"),
+            "Module config specified without value"
+        );
+        assert_eq!(
+            load_reason("sentinel monitor x"),
+            "sentinel directive while not in sentinel mode"
+        );
+        for text in [
+            "rename-command a",
+            "user",
+            "loadmodule",
+            "include",
+            "include a b",
+            "list-max-ziplist-value",
+        ] {
+            assert_eq!(
+                load_reason(text),
+                "Bad directive or wrong number of arguments",
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn replicaof_is_refused_in_cluster_mode_without_a_line() {
+        let error = load("cluster-enabled yes\nreplicaof 1.2.3.4 5").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nreplicaof directive not allowed in cluster mode\n"
+        );
+    }
+
+    #[test]
+    fn includes_are_read_in_place_relative_to_dir() {
+        let scratch = ScratchDir::new("include");
+        scratch.write("conf.d/a.conf", "maxmemory 1\nmaxmemory-samples 7\n");
+        scratch.write("conf.d/b.conf", "maxmemory 2\n");
+        scratch.write("conf.d/.hidden.conf", "maxmemory 99\n");
+        let root = scratch.path().display();
+        let config = load(&format!("dir {root}\ninclude conf.d/a.conf\nport 5")).unwrap();
+        assert_eq!(
+            (config.maxmemory, config.maxmemory_samples, config.port),
+            (1, 7, 5)
+        );
+        let globbed = load(&format!("include {root}/conf.d/*.conf")).unwrap();
+        assert_eq!(globbed.maxmemory, 2);
+        assert!(load(&format!("include {root}/nothing/*.conf\nport 9")).is_ok());
+
+        let missing = load("include /nonexistent-tessera.conf").unwrap_err();
+        assert_eq!(
+            missing.to_string(),
+            "Fatal error, can't open config file '/nonexistent-tessera.conf': No such file or directory"
+        );
+        scratch.write("bad.conf", "maxmemory 1\nport zz\n");
+        let error = load(&format!("port 1\ninclude {root}/bad.conf")).unwrap_err();
+        assert!(
+            error.to_string().contains("at line 2\n>>> 'port zz'\n"),
+            "{error}"
+        );
+    }
+
+    /// Redis clears its "reading a file" flag at the end of an included file, so `save`
+    /// lines after an `include` replace the save points instead of appending.
+    #[test]
+    fn save_after_include_replaces_like_redis() {
+        let scratch = ScratchDir::new("include-save");
+        let included = scratch.write("inc.conf", "maxmemory 1\n");
+        let text = format!(
+            "save 100 1\ninclude {}\nsave 200 2\nsave 300 3",
+            included.display()
+        );
+        assert_eq!(load(&text).unwrap().save, [(300, 3)]);
+    }
+
+    #[test]
+    fn a_missing_main_file_cannot_be_opened() {
+        let error =
+            Config::load(Some(Path::new("/nonexistent-tessera/redis.conf")), &[]).unwrap_err();
+        assert!(matches!(error, ConfigError::Open { .. }));
+        assert_eq!(
+            error.to_string(),
+            "Fatal error, can't open config file '/nonexistent-tessera/redis.conf': No such file or directory"
+        );
+    }
 }

@@ -616,3 +616,266 @@ impl<T: ConfigEnum> Spec for EnumSpec<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::{load, load_reason, value};
+    use crate::types::{LogLevel, MaxmemoryClients, OomScoreAdj};
+
+    #[test]
+    fn booleans_take_yes_or_no_in_any_case() {
+        let config = load("daemonize YES\nprotected-mode No").unwrap();
+        assert!(config.daemonize);
+        assert!(!config.protected_mode);
+        assert_eq!(value(&config, "daemonize"), "yes");
+        assert_eq!(
+            load_reason("daemonize maybe"),
+            "argument must be 'yes' or 'no'"
+        );
+        assert_eq!(load_reason("daemonize 1"), "argument must be 'yes' or 'no'");
+    }
+
+    #[test]
+    fn integers_are_strict_and_bounded() {
+        assert_eq!(load("port 7000").unwrap().port, 7000);
+        assert_eq!(
+            load("list-max-listpack-size -5")
+                .unwrap()
+                .list_max_listpack_size,
+            -5
+        );
+        assert_eq!(
+            load("slowlog-log-slower-than -1")
+                .unwrap()
+                .slowlog_log_slower_than,
+            -1
+        );
+        for text in [
+            "port abc", "port 007", "port +7", "port -0", "port 1k", "port  ",
+        ] {
+            let reason = if text == "port  " {
+                "wrong number of arguments"
+            } else {
+                "argument couldn't be parsed into an integer"
+            };
+            assert_eq!(load_reason(text), reason, "{text}");
+        }
+        assert_eq!(
+            load_reason("port 70000"),
+            "argument must be between 0 and 65535 inclusive"
+        );
+        assert_eq!(
+            load_reason("databases 0"),
+            "argument must be between 1 and 2147483647 inclusive"
+        );
+        assert_eq!(
+            load_reason("list-max-listpack-size 99999999999"),
+            "argument must be between -2147483648 and 2147483647 inclusive"
+        );
+        assert_eq!(
+            load_reason("slowlog-max-len -1"),
+            "argument must be between 0 and 9223372036854775807 inclusive"
+        );
+        assert_eq!(
+            load_reason("slowlog-log-slower-than -2"),
+            "argument must be between -1 and 9223372036854775807 inclusive"
+        );
+    }
+
+    #[test]
+    fn unsigned_c_types_are_checked_as_unsigned() {
+        // -1 reads as 2^64-1 for an unsigned int, so the message names the upper bound.
+        assert_eq!(
+            load_reason("maxclients -1"),
+            "argument must be between 1 and 4294967295 inclusive"
+        );
+        assert_eq!(
+            load_reason("socket-mark-id -1"),
+            "argument must be between 0 and 4294967295 inclusive"
+        );
+        assert_eq!(load("maxclients 4294967295").unwrap().maxclients, u32::MAX);
+    }
+
+    #[test]
+    fn memory_values_take_units() {
+        let config =
+            load("maxmemory 2Gb\nrepl-backlog-size 3k\nhash-max-listpack-value 1KB").unwrap();
+        assert_eq!(config.maxmemory, 2 << 30);
+        assert_eq!(config.repl_backlog_size, 3000);
+        assert_eq!(config.hash_max_listpack_value, 1024);
+        assert_eq!(value(&config, "maxmemory"), "2147483648");
+        assert_eq!(load("maxmemory 007").unwrap().maxmemory, 7);
+        assert_eq!(load("maxmemory \"\"").unwrap().maxmemory, 0);
+        for text in [
+            "maxmemory 1x",
+            "maxmemory -1",
+            "maxmemory 1.5gb",
+            "proto-max-bulk-len abc",
+        ] {
+            assert_eq!(
+                load_reason(text),
+                "argument must be a memory value",
+                "{text}"
+            );
+        }
+        assert_eq!(
+            load_reason("proto-max-bulk-len 1k"),
+            "argument must be between 1048576 and 9223372036854775807 inclusive"
+        );
+    }
+
+    #[test]
+    fn memory_values_past_i64_follow_the_c_type() {
+        // maxmemory is an unsigned long long: everything up to 2^64-1 is fine.
+        let config = load("maxmemory 99999999999999999999999").unwrap();
+        assert_eq!(config.maxmemory, u64::MAX);
+        assert_eq!(value(&config, "maxmemory"), "18446744073709551615");
+        // repl-backlog-size is a long long: 2^63 wraps negative and is refused.
+        assert_eq!(
+            load_reason("repl-backlog-size 9223372036854775808"),
+            "argument must be between 1 and 9223372036854775807 inclusive"
+        );
+    }
+
+    #[test]
+    fn memory_or_percent_values() {
+        let percent = load("maxmemory-clients 10%").unwrap();
+        assert_eq!(percent.maxmemory_clients, MaxmemoryClients::Percent(10));
+        assert_eq!(value(&percent, "maxmemory-clients"), "10%");
+        let bytes = load("maxmemory-clients 1mb").unwrap();
+        assert_eq!(bytes.maxmemory_clients, MaxmemoryClients::Bytes(1 << 20));
+        assert_eq!(
+            value(&load("maxmemory-clients 0%").unwrap(), "maxmemory-clients"),
+            "0"
+        );
+        // Redis stores 2^64-1 as -1, i.e. 1%.
+        let wrapped = load("maxmemory-clients 18446744073709551615").unwrap();
+        assert_eq!(value(&wrapped, "maxmemory-clients"), "1%");
+        assert_eq!(
+            load_reason("maxmemory-clients 200%"),
+            "percentage argument must be less or equal to 100"
+        );
+        assert_eq!(
+            load_reason("maxmemory-clients -5%"),
+            "argument must be a memory or percent value"
+        );
+        assert_eq!(
+            load_reason("maxmemory-clients x"),
+            "argument must be a memory or percent value"
+        );
+    }
+
+    #[test]
+    fn octal_values() {
+        let config = load("unixsocketperm 700").unwrap();
+        assert_eq!(config.unixsocketperm, 0o700);
+        assert_eq!(value(&config, "unixsocketperm"), "700");
+        assert_eq!(load("unixsocketperm \"\"").unwrap().unixsocketperm, 0);
+        assert_eq!(load("unixsocketperm \" 7\"").unwrap().unixsocketperm, 7);
+        assert_eq!(
+            load_reason("unixsocketperm 999"),
+            "argument couldn't be parsed as an octal number"
+        );
+        assert_eq!(
+            load_reason("unixsocketperm 99999999999999999999999"),
+            "argument couldn't be parsed as an octal number"
+        );
+        assert_eq!(
+            load_reason("unixsocketperm 1777"),
+            "argument must be between 0 and 777 inclusive"
+        );
+        assert_eq!(
+            load_reason("unixsocketperm -1"),
+            "argument must be between 0 and 777 inclusive"
+        );
+    }
+
+    #[test]
+    fn hz_is_kept_between_1_and_500() {
+        assert_eq!(load("hz 1000").unwrap().hz, 500);
+        assert_eq!(load("hz 0").unwrap().hz, 1);
+        assert_eq!(load("hz 100").unwrap().hz, 100);
+        assert_eq!(
+            load_reason("hz -1"),
+            "argument must be between 0 and 2147483647 inclusive"
+        );
+    }
+
+    #[test]
+    fn strings_and_unset_strings() {
+        let config =
+            load("pidfile /run/x.pid\nlogfile \"\"\nunixsocket \"\"\nrequirepass \"sec ret\"")
+                .unwrap();
+        assert_eq!(config.pidfile.as_deref(), Some("/run/x.pid"));
+        assert_eq!(config.logfile, "");
+        assert_eq!(config.unixsocket, None);
+        assert_eq!(config.requirepass.as_deref(), Some("sec ret"));
+        assert_eq!(value(&config, "unixsocket"), "");
+        assert_eq!(value(&config, "cluster-config-file"), "nodes.conf");
+    }
+
+    #[test]
+    fn string_validations() {
+        assert_eq!(
+            load_reason("dbfilename a/b"),
+            "dbfilename can't be a path, just a filename"
+        );
+        assert_eq!(
+            load_reason("dbfilename a\\\\b"),
+            "dbfilename can't be a path, just a filename"
+        );
+        assert_eq!(
+            load_reason("appendfilename ''"),
+            "appendfilename can't be empty"
+        );
+        assert_eq!(
+            load_reason("appenddirname x/y"),
+            "appenddirname can't be a path, just a dirname"
+        );
+        assert_eq!(
+            load_reason("cluster-announce-hostname a_b"),
+            "Hostnames may only contain alphanumeric characters, hyphens or dots"
+        );
+        let long_name = format!("cluster-announce-hostname {}", "a".repeat(256));
+        assert_eq!(
+            load_reason(&long_name),
+            "Hostnames must be less than 256 characters"
+        );
+        assert!(load("cluster-announce-hostname node-1.example").is_ok());
+        for template in [
+            "'{bad}'",
+            "'{title}'",
+            "'{title'",
+            "'{'",
+            "''",
+            "'{server-mode}'",
+        ] {
+            assert_eq!(
+                load_reason(&format!("proc-title-template {template}")),
+                "template format is invalid or contains unknown variables",
+                "{template}"
+            );
+        }
+        assert!(load("proc-title-template '{title} {port} {{literal}'").is_ok());
+        assert!(load("cluster-enabled yes\nproc-title-template '{server-mode}'").is_ok());
+    }
+
+    #[test]
+    fn enums_accept_any_case_and_list_their_names_on_error() {
+        assert_eq!(
+            load("loglevel WARNING").unwrap().loglevel,
+            LogLevel::Warning
+        );
+        let relative = load("oom-score-adj relative").unwrap();
+        assert_eq!(relative.oom_score_adj, OomScoreAdj::Relative);
+        assert_eq!(value(&relative, "oom-score-adj"), "yes");
+        assert_eq!(
+            load_reason("loglevel loud"),
+            "argument(s) must be one of the following: debug, verbose, notice, warning"
+        );
+        assert_eq!(
+            load_reason("oom-score-adj x"),
+            "argument(s) must be one of the following: no, yes, relative, absolute"
+        );
+    }
+}

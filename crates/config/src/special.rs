@@ -826,3 +826,234 @@ fn proc_title_variable(name: &str, config: &Config) -> Option<String> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::{ScratchDir, load, load_reason, value};
+    use crate::types::{KeyspaceEvents, OutputBufferLimit, ReplicaOf};
+
+    #[test]
+    fn save_points_append_within_a_load_and_replace_the_defaults() {
+        assert_eq!(
+            load("").unwrap().save,
+            vec![(3600, 1), (300, 100), (60, 10000)]
+        );
+        let config = load("save 100 1\nsave 200 2 300 3").unwrap();
+        assert_eq!(config.save, vec![(100, 1), (200, 2), (300, 3)]);
+        assert_eq!(value(&config, "save"), "100 1 200 2 300 3");
+        assert_eq!(load("save 100 1\nsave \"\"").unwrap().save, vec![]);
+        assert_eq!(load("save \"\"\nsave 5 5").unwrap().save, vec![(5, 5)]);
+        // `save` alone is an empty list of points: it only resets if it comes first.
+        assert_eq!(load("save").unwrap().save, vec![]);
+        assert_eq!(load("save 100 1\nsave").unwrap().save, vec![(100, 1)]);
+        // strtoll leniency and C int wrapping of `changes`.
+        assert_eq!(load("save \" 10\" +5").unwrap().save, vec![(10, 5)]);
+        assert_eq!(load("save 10 \"\"").unwrap().save, vec![(10, 0)]);
+        assert_eq!(load("save 10 4294967297").unwrap().save, vec![(10, 1)]);
+        for text in [
+            "save 0 1",
+            "save 10",
+            "save 10 -1",
+            "save \"\" 10",
+            "save 10 x",
+        ] {
+            assert_eq!(load_reason(text), "Invalid save parameters", "{text}");
+        }
+    }
+
+    #[test]
+    fn bind_takes_up_to_16_addresses() {
+        assert_eq!(value(&load("").unwrap(), "bind"), "* -::*");
+        assert_eq!(
+            load("bind 127.0.0.1 -::1").unwrap().bind,
+            ["127.0.0.1", "-::1"]
+        );
+        assert_eq!(load("bind \"\"").unwrap().bind, Vec::<String>::new());
+        let seventeen = format!(
+            "bind {}",
+            (1..=17)
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        assert_eq!(
+            load_reason(&seventeen),
+            "Too many bind addresses specified."
+        );
+    }
+
+    #[test]
+    fn client_output_buffer_limits_update_named_classes() {
+        let config = load("client-output-buffer-limit Normal 1k 2kb 3 REPLICA 1mb 2MB 0").unwrap();
+        let limits = config.client_output_buffer_limit;
+        assert_eq!(
+            limits.normal,
+            OutputBufferLimit {
+                hard_limit_bytes: 1000,
+                soft_limit_bytes: 2048,
+                soft_limit_seconds: 3
+            }
+        );
+        assert_eq!(limits.replica.hard_limit_bytes, 1 << 20);
+        assert_eq!(
+            value(&config, "client-output-buffer-limit"),
+            "normal 1000 2048 3 slave 1048576 2097152 0 pubsub 33554432 8388608 60"
+        );
+        assert_eq!(
+            load_reason("client-output-buffer-limit normal 1 2"),
+            "Wrong number of arguments in buffer limit configuration."
+        );
+        assert_eq!(
+            load_reason("client-output-buffer-limit master 1 2 3"),
+            "Invalid client class specified in buffer limit configuration."
+        );
+        for bad in [
+            "normal 1 2 x",
+            "normal 1x 2 3",
+            "normal 1 2 -1",
+            "normal 1 2 2147483648",
+        ] {
+            assert_eq!(
+                load_reason(&format!("client-output-buffer-limit {bad}")),
+                "Error in hard, soft or soft_seconds setting in buffer limit configuration.",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn oom_score_adj_values_take_three_numbers() {
+        assert_eq!(
+            load("oom-score-adj-values -10 0 2000")
+                .unwrap()
+                .oom_score_adj_values,
+            [-10, 0, 2000]
+        );
+        assert_eq!(
+            load_reason("oom-score-adj-values 1 2"),
+            "wrong number of arguments"
+        );
+        assert_eq!(
+            load_reason("oom-score-adj-values 1 2 2001"),
+            "Invalid oom-score-adj-values, elements must be between -2000 and 2000."
+        );
+    }
+
+    #[test]
+    fn keyspace_events_render_like_redis() {
+        for (given, shown) in [
+            ("KEA", "AKE"),
+            ("An", "A"),
+            ("Exm", "xEm"),
+            ("g$lshzxetd", "A"),
+            ("", ""),
+        ] {
+            let config = load(&format!("notify-keyspace-events \"{given}\"")).unwrap();
+            assert_eq!(value(&config, "notify-keyspace-events"), shown, "{given}");
+        }
+        let config = load("notify-keyspace-events Kx").unwrap();
+        assert!(
+            config
+                .notify_keyspace_events
+                .contains(KeyspaceEvents::KEYSPACE | KeyspaceEvents::EXPIRED)
+        );
+        assert_eq!(
+            load_reason("notify-keyspace-events Q"),
+            "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
+        );
+    }
+
+    #[test]
+    fn replicaof_takes_host_and_port_or_no_one() {
+        let config = load("slaveof 10.0.0.1 6380").unwrap();
+        let master = ReplicaOf {
+            host: "10.0.0.1".to_owned(),
+            port: 6380,
+        };
+        assert_eq!(config.replicaof, Some(master));
+        assert_eq!(value(&config, "replicaof"), "10.0.0.1 6380");
+        assert_eq!(value(&config, "slaveof"), "10.0.0.1 6380");
+        assert_eq!(
+            load("replicaof a 1\nreplicaof NO ONE").unwrap().replicaof,
+            None
+        );
+        assert_eq!(
+            load("replicaof a \" +9\"")
+                .unwrap()
+                .replicaof
+                .map(|m| m.port),
+            Some(9)
+        );
+        for text in ["replicaof x y", "replicaof x 70000", "replicaof x -1"] {
+            assert_eq!(load_reason(text), "Invalid master port", "{text}");
+        }
+        assert_eq!(load_reason("slaveof a"), "wrong number of arguments");
+    }
+
+    #[test]
+    fn latency_percentiles_parse_like_string2d() {
+        let config = load("latency-tracking-info-percentiles 0x10 99.99999 1e1").unwrap();
+        assert_eq!(
+            config.latency_tracking_info_percentiles,
+            [16.0, 99.99999, 10.0]
+        );
+        assert_eq!(
+            value(&config, "latency-tracking-info-percentiles"),
+            "16 99.99999 10"
+        );
+        assert_eq!(
+            value(&load("").unwrap(), "latency-tracking-info-percentiles"),
+            "50 99 99.9"
+        );
+        assert!(
+            load("latency-tracking-info-percentiles \"\"")
+                .unwrap()
+                .latency_tracking_info_percentiles
+                .is_empty()
+        );
+        assert_eq!(
+            load_reason("latency-tracking-info-percentiles abc"),
+            "Invalid latency-tracking-info-percentiles parameters"
+        );
+        assert_eq!(
+            load_reason("latency-tracking-info-percentiles 101"),
+            "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+        );
+    }
+
+    #[test]
+    fn shutdown_flags_combine() {
+        let config =
+            load("shutdown-on-sigint now force save\nshutdown-on-sigterm default nosave").unwrap();
+        assert_eq!(value(&config, "shutdown-on-sigint"), "save now force");
+        assert_eq!(value(&config, "shutdown-on-sigterm"), "nosave");
+        assert!(config.shutdown_on_sigint.save() && config.shutdown_on_sigint.force());
+        assert_eq!(value(&load("").unwrap(), "shutdown-on-sigint"), "default");
+        assert_eq!(
+            load_reason("shutdown-on-sigint save nosave"),
+            "shutdown options SAVE and NOSAVE can't be used simultaneously"
+        );
+        assert_eq!(
+            load_reason("shutdown-on-sigterm"),
+            "argument(s) must be one of the following: default, save, nosave, now, force"
+        );
+    }
+
+    #[test]
+    fn dir_must_be_an_existing_directory_and_is_stored_absolute() {
+        let scratch = ScratchDir::new("dir");
+        scratch.write("sub/file", "");
+        let root = scratch.path().display().to_string();
+        let config = load(&format!("dir {root}\ndir sub")).unwrap();
+        assert_eq!(config.dir, format!("{root}/sub"));
+        assert_eq!(
+            load_reason("dir /nonexistent-tessera"),
+            "No such file or directory"
+        );
+        assert_eq!(
+            load_reason(&format!("dir {root}/sub/file")),
+            "Not a directory"
+        );
+        assert_eq!(load_reason("dir \"\""), "No such file or directory");
+    }
+}
