@@ -32,10 +32,11 @@ impl Config {
                 .iter()
                 .any(|(reported, _)| reported.as_bytes().eq_ignore_ascii_case(name))
         };
-        for pattern in patterns {
-            // Redis reads the pattern as a C string.
-            let pattern = pattern.split(|&b| b == 0).next().unwrap_or_default();
-            if !pattern.iter().any(|b| matches!(b, b'[' | b'*' | b'?')) {
+        for &pattern in patterns {
+            // Redis looks for wildcards and matches them in the pattern as a C string (up
+            // to a NUL byte), but looks exact names up whole.
+            let c_pattern = pattern.split(|&b| b == 0).next().unwrap_or_default();
+            if !c_pattern.iter().any(|b| matches!(b, b'[' | b'*' | b'?')) {
                 if !seen(&matches, pattern)
                     && let Some((directive, _)) = find(pattern)
                 {
@@ -49,7 +50,7 @@ impl Config {
                 }
                 for name in directive.names() {
                     if !seen(&matches, name.as_bytes())
-                        && glob::string_match(pattern, name.as_bytes(), true)
+                        && glob::string_match(c_pattern, name.as_bytes(), true)
                     {
                         matches.push((name.to_owned(), directive));
                     }
@@ -224,6 +225,8 @@ mod tests {
         assert!(get(&config, &["rdb-key*"]).is_empty());
         assert_eq!(get(&config, &["*"]).len(), 192);
         assert_eq!(get(&config, &["*", "*"]).len(), 192);
+        assert_eq!(get(&config, &["*\0junk"]).len(), 192);
+        assert!(get(&config, &["port\0"]).is_empty());
     }
 
     #[test]

@@ -29,8 +29,8 @@ use crate::types::{
 pub struct Flags(u16);
 
 impl Flags {
-    /// No flag: CONFIG SET may change it.
-    pub const MODIFIABLE: Flags = Flags(0);
+    /// No flag at all: where every directive's flags start.
+    const NONE: Flags = Flags(0);
     /// Only settable at startup, never by CONFIG SET.
     pub const IMMUTABLE: Flags = Flags(1 << 0);
     /// The value is secret: redact it from logs, SLOWLOG and MONITOR.
@@ -234,7 +234,7 @@ macro_rules! directive_table {
                 Directive {
                     name: $name,
                     alias: directive_table!(@alias $($alias)?),
-                    flags: Flags::MODIFIABLE $(.union(Flags::$flag))*,
+                    flags: Flags::NONE $(.union(Flags::$flag))*,
                     access: &Field {
                         spec: $spec,
                         get: |config: &Config| &config.$field,
