@@ -112,21 +112,41 @@ pub fn config_get(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
 
 pub fn config_set(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     if !args.len().is_multiple_of(2) {
-        return Err(CmdError::WrongArity(ctx.name.to_string()));
+        return Err(CmdError::Syntax);
     }
     let pairs: Vec<(&[u8], &[u8])> = args[2..]
         .chunks(2)
         .map(|p| (&p[0][..], &p[1][..]))
         .collect();
-    let changed = ctx
-        .server
-        .config
-        .write()
-        .set(&pairs)
-        .map_err(|e| CmdError::Raw(e.to_string()))?;
-    if !changed.is_empty() {
-        ctx.server.config_changed();
+    let origin = config::SetOrigin {
+        local_client: ctx.session.peer.ip().is_loopback(),
+        loading: false,
+    };
+    {
+        let mut cfg = ctx.server.config.write();
+        let before = cfg.clone();
+        let changed = cfg
+            .set_from(&pairs, origin)
+            .map_err(|e| CmdError::Raw(e.to_string()))?;
+        // Effects the server applies itself; a failure undoes the whole CONFIG SET, as Redis's
+        // apply functions do.
+        if changed.contains(&"dir")
+            && let Err(e) = std::env::set_current_dir(&cfg.dir)
+        {
+            *cfg = before;
+            return Err(CmdError::Raw(
+                config::ConfigError::SetFailed {
+                    name: "dir".to_owned(),
+                    reason: e.to_string(),
+                }
+                .to_string(),
+            ));
+        }
+        if changed.is_empty() {
+            return Ok(ctx.reply.ok());
+        }
     }
+    ctx.server.config_changed();
     Ok(ctx.reply.ok())
 }
 
