@@ -38,7 +38,7 @@ test: deps
 	$(CARGO) test --workspace
 
 bench: deps
-	scripts/bench.sh
+	@scripts/bench.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
