@@ -3,6 +3,13 @@
 //! with level marks `.` debug, `-` verbose, `*` notice, `#` warning.
 
 use std::fmt;
+use std::sync::OnceLock;
+
+use config::LogLevel;
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::reload;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::fmt::FmtContext;
@@ -75,14 +82,40 @@ where
 }
 
 /// The tracing filter for Redis's `loglevel`.
-pub fn level_filter(loglevel: &str) -> tracing_subscriber::filter::LevelFilter {
-    use tracing_subscriber::filter::LevelFilter;
+pub fn level_filter(loglevel: LogLevel) -> LevelFilter {
     match loglevel {
-        "debug" => LevelFilter::TRACE,
-        "verbose" => LevelFilter::DEBUG,
-        "warning" => LevelFilter::WARN,
-        "nothing" => LevelFilter::OFF,
-        _ => LevelFilter::INFO,
+        LogLevel::Debug => LevelFilter::TRACE,
+        LogLevel::Verbose => LevelFilter::DEBUG,
+        LogLevel::Notice => LevelFilter::INFO,
+        LogLevel::Warning => LevelFilter::WARN,
+    }
+}
+
+type LevelHandle = reload::Handle<LevelFilter, tracing_subscriber::Registry>;
+
+/// Where CONFIG SET loglevel reaches the installed filter.
+static LEVEL: OnceLock<LevelHandle> = OnceLock::new();
+
+/// Installs the Redis-format subscriber writing to `writer`, filtered at `loglevel`.
+pub fn init<W>(loglevel: LogLevel, writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    let (filter, handle) = reload::Layer::new(level_filter(loglevel));
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_ansi(false)
+        .event_format(RedisFormat {
+            pid: std::process::id(),
+        })
+        .with_writer(writer);
+    tracing_subscriber::registry().with(filter).with(fmt).init();
+    let _ = LEVEL.set(handle);
+}
+
+/// Applies a new `loglevel` (CONFIG SET).
+pub fn set_level(loglevel: LogLevel) {
+    if let Some(handle) = LEVEL.get() {
+        let _ = handle.modify(|f| *f = level_filter(loglevel));
     }
 }
 

@@ -60,6 +60,14 @@ fn main() -> ExitCode {
     if cfg.daemonize {
         daemonize();
     }
+    // Like Redis, `dir` is the working directory before anything relative is opened (the log
+    // file, nodes.conf).
+    if !cfg.dir.is_empty()
+        && let Err(e) = std::env::set_current_dir(&cfg.dir)
+    {
+        eprintln!("Can't chdir to '{}': {e}", cfg.dir);
+        return ExitCode::FAILURE;
+    }
     if let Err(e) = init_logging(&cfg) {
         eprintln!("Can't open the log file: {e:#}");
         return ExitCode::FAILURE;
@@ -149,23 +157,15 @@ fn daemonize() {
 }
 
 fn init_logging(cfg: &config::Config) -> anyhow::Result<()> {
-    let format = logging::RedisFormat {
-        pid: std::process::id(),
-    };
-    let level = logging::level_filter(config::ConfigEnum::name(cfg.loglevel));
-    let builder = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .event_format(format)
-        .with_max_level(level);
     if cfg.logfile.is_empty() {
-        builder.with_writer(std::io::stdout).init();
+        logging::init(cfg.loglevel, std::io::stdout);
     } else {
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&cfg.logfile)
             .with_context(|| cfg.logfile.clone())?;
-        builder.with_writer(Arc::new(file)).init();
+        logging::init(cfg.loglevel, Arc::new(file));
     }
     Ok(())
 }
@@ -182,10 +182,6 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
         None => tracing::warn!(
             "Warning: no config file specified, using the default config. In order to specify a config file use tessera-server /path/to/redis.conf"
         ),
-    }
-    if !cfg.dir.is_empty() {
-        std::env::set_current_dir(&cfg.dir)
-            .with_context(|| format!("Can't chdir to '{}'", cfg.dir))?;
     }
     let mut cfg = cfg;
     adjust_open_files_limit(&mut cfg);
@@ -230,7 +226,6 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
         _ = server.shutdown.notified() => {}
     }
     server.request_shutdown();
-    tracing::warn!("User requested shutdown...");
     if let Some(cluster) = &server.cluster
         && let Err(e) = cluster.save()
     {

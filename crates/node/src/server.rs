@@ -132,6 +132,7 @@ impl Server {
     /// Re-derives settings the data layer reads after CONFIG SET.
     pub fn config_changed(&self) {
         let cfg = self.config.read();
+        crate::logging::set_level(cfg.loglevel);
         *self.settings.write() = store_settings(&cfg);
         self.slowlog_threshold_us
             .store(cfg.slowlog_log_slower_than, Ordering::Relaxed);
@@ -170,45 +171,53 @@ pub fn random_hex40() -> String {
         .collect()
 }
 
-/// Binds every `bind` address on `port` with `tcp-backlog`.
+/// Binds every `bind` address on `port` with `tcp-backlog`, as Redis's `listenToPort`:
+/// `*` is every IPv4 address, `::*` every IPv6 address (IPv6-only, so both can coexist), a
+/// leading `-` marks an address whose failure to bind is not fatal, and host names resolve.
 pub async fn bind_listeners(cfg: &config::Config) -> anyhow::Result<Vec<TcpListener>> {
+    use socket2::{Domain, Socket, Type};
     let mut listeners = Vec::new();
     let addrs: Vec<String> = if cfg.bind.is_empty() {
-        vec!["0.0.0.0".to_string()]
+        vec!["*".to_string(), "-::*".to_string()]
     } else {
         cfg.bind.clone()
     };
     for addr in addrs {
-        // Redis's "-" prefix marks an optional address: failure to bind it is not fatal.
         let (optional, host) = match addr.strip_prefix('-') {
             Some(h) => (true, h.to_string()),
             None => (false, addr.clone()),
         };
-        let host = if host == "*" {
-            "0.0.0.0".to_string()
-        } else {
-            host
+        let resolved: Vec<std::net::SocketAddr> = match host.as_str() {
+            "*" => vec![(std::net::Ipv4Addr::UNSPECIFIED, cfg.port).into()],
+            "::*" => vec![(std::net::Ipv6Addr::UNSPECIFIED, cfg.port).into()],
+            h => match tokio::net::lookup_host((h, cfg.port)).await {
+                Ok(addrs) => addrs.take(1).collect(),
+                Err(_) if optional => continue,
+                Err(e) => anyhow::bail!(
+                    "Warning: Could not create server TCP listening socket {h}:{}: {e}",
+                    cfg.port
+                ),
+            },
         };
-        let ip: std::net::IpAddr = match host.parse() {
-            Ok(ip) => ip,
-            Err(_) if optional => continue,
-            Err(e) => anyhow::bail!("Invalid bind address '{host}': {e}"),
-        };
-        let sock_addr = std::net::SocketAddr::new(ip, cfg.port);
-        let socket = if ip.is_ipv4() {
-            tokio::net::TcpSocket::new_v4()?
-        } else {
-            tokio::net::TcpSocket::new_v6()?
-        };
-        socket.set_reuseaddr(true)?;
-        match socket.bind(sock_addr) {
-            Ok(()) => listeners.push(socket.listen(cfg.tcp_backlog.max(1))?),
-            Err(_) if optional => continue,
-            Err(e) => {
-                anyhow::bail!(
+        for sock_addr in resolved {
+            let bound = (|| -> std::io::Result<std::net::TcpListener> {
+                let socket = Socket::new(Domain::for_address(sock_addr), Type::STREAM, None)?;
+                socket.set_reuse_address(true)?;
+                if sock_addr.is_ipv6() {
+                    socket.set_only_v6(true)?;
+                }
+                socket.bind(&sock_addr.into())?;
+                socket.listen(i32::try_from(cfg.tcp_backlog.max(1)).unwrap_or(i32::MAX))?;
+                socket.set_nonblocking(true)?;
+                Ok(socket.into())
+            })();
+            match bound {
+                Ok(l) => listeners.push(TcpListener::from_std(l)?),
+                Err(_) if optional => continue,
+                Err(e) => anyhow::bail!(
                     "Warning: Could not create server TCP listening socket {host}:{}: {e}",
                     cfg.port
-                )
+                ),
             }
         }
     }

@@ -565,6 +565,13 @@ pub fn latency_history(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
     Ok(ctx.reply.array(0))
 }
 
+pub fn latency_graph(_ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    Err(CmdError::err(format!(
+        "No samples available for event '{}'",
+        String::from_utf8_lossy(&args[2])
+    )))
+}
+
 pub fn latency_reset(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
     Ok(ctx.reply.int(0))
 }

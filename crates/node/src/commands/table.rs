@@ -1429,6 +1429,18 @@ pub static COMMANDS: &[Command] = &[
                 Server(server_cmds::latency_reset)
             ),
             cmd!(
+                "graph",
+                3,
+                ADMIN | NOSCRIPT | LOADING | STALE,
+                NOKEYS,
+                ["admin", "slow", "dangerous"],
+                [],
+                "server",
+                "2.8.13",
+                "Returns a latency graph for an event.",
+                Server(server_cmds::latency_graph)
+            ),
+            cmd!(
                 "history",
                 3,
                 ADMIN | NOSCRIPT | LOADING | STALE,
