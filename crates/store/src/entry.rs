@@ -244,8 +244,21 @@ impl Entry {
         }
     }
 
-    /// Replaces the string value, keeping key, expiry and clock.
+    /// Replaces the string value, keeping key, expiry and clock. A value of the same length
+    /// is written in place (INCR's common case costs no allocation).
     pub fn replace_str(&mut self, value_parts: &[&[u8]], encoding: StrEncoding) {
+        let new_len: usize = value_parts.iter().map(|p| p.len()).sum();
+        let (start, key_len) = self.key_start();
+        let value_start = start + key_len;
+        if self.block.len() - value_start == new_len {
+            let mut at = value_start;
+            for p in value_parts {
+                self.block[at..at + p.len()].copy_from_slice(p);
+                at += p.len();
+            }
+            self.block[0] = (self.block[0] & !(0x3 << 4)) | (encoding.to_bits() << 4);
+            return;
+        }
         *self = Entry::pack(
             self.key(),
             value_parts,
@@ -379,6 +392,19 @@ mod tests {
         assert_eq!(e.str_value(), b"abcd");
         assert_eq!(e.key(), &key[..]);
         assert_eq!(e.expire_at(), Some(-1));
+    }
+
+    #[test]
+    fn same_length_values_are_replaced_in_place() {
+        let mut e = entry(b"counter", b"41", Some(9));
+        let before = e.block.as_ptr();
+        e.replace_str(&[b"42"], StrEncoding::Int);
+        assert_eq!(e.block.as_ptr(), before);
+        assert_eq!((e.key(), e.str_value()), (&b"counter"[..], &b"42"[..]));
+        e.replace_str(&[b"4", b"x"], StrEncoding::Raw);
+        assert_eq!(e.str_value(), b"4x");
+        assert_eq!(e.encoding(), StrEncoding::Raw);
+        assert_eq!(e.expire_at(), Some(9));
     }
 
     #[test]
