@@ -206,16 +206,14 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
     {
         tracing::warn!(error = %e, "Failed to write PID file");
     }
-    let listeners = server::bind_listeners(&cfg).await?;
+    let listeners = server::bind_listeners(&cfg)?;
     let pidfile = cfg.pidfile.clone();
     let server = Arc::new(server::Server::new(cfg, file)?);
     if let Some(cluster) = &server.cluster {
         tracing::info!("Cluster node id {}", cluster.my_id());
     }
     tracing::warn!("Server initialized");
-    for listener in listeners {
-        tokio::spawn(connection::accept_loop(server.clone(), listener));
-    }
+    server.serve_on(listeners)?;
     tokio::spawn(server::cron(server.clone()));
     tracing::info!("Ready to accept connections");
 

@@ -76,7 +76,10 @@ pub struct Server {
     pub lastsave: AtomicI64,
     pub shutdown: Notify,
     pub shutting_down: AtomicBool,
-    pub port: u16,
+    /// The port clients connect to (INFO `tcp_port`); CONFIG SET port moves it.
+    pub port: std::sync::atomic::AtomicU16,
+    /// The accept loops of the current listeners (replaced by CONFIG SET port/bind).
+    pub accept_tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     pub monitors: crate::monitor::Monitors,
     /// CLIENT PAUSE: until when (unix ms), and whether every command or only writes wait.
     pub pause_until_ms: AtomicI64,
@@ -119,7 +122,8 @@ impl Server {
             lastsave: AtomicI64::new(now / 1000),
             shutdown: Notify::new(),
             shutting_down: AtomicBool::new(false),
-            port,
+            port: std::sync::atomic::AtomicU16::new(port),
+            accept_tasks: Mutex::new(Vec::new()),
             slowlog_threshold_us: AtomicI64::new(slowlog_threshold),
             config_generation: AtomicU64::new(1),
             monitors: crate::monitor::Monitors::default(),
@@ -174,8 +178,9 @@ pub fn random_hex40() -> String {
 /// Binds every `bind` address on `port` with `tcp-backlog`, as Redis's `listenToPort`:
 /// `*` is every IPv4 address, `::*` every IPv6 address (IPv6-only, so both can coexist), a
 /// leading `-` marks an address whose failure to bind is not fatal, and host names resolve.
-pub async fn bind_listeners(cfg: &config::Config) -> anyhow::Result<Vec<TcpListener>> {
+pub fn bind_listeners(cfg: &config::Config) -> anyhow::Result<Vec<std::net::TcpListener>> {
     use socket2::{Domain, Socket, Type};
+    use std::net::ToSocketAddrs;
     let mut listeners = Vec::new();
     let addrs: Vec<String> = if cfg.bind.is_empty() {
         vec!["*".to_string(), "-::*".to_string()]
@@ -190,7 +195,7 @@ pub async fn bind_listeners(cfg: &config::Config) -> anyhow::Result<Vec<TcpListe
         let resolved: Vec<std::net::SocketAddr> = match host.as_str() {
             "*" => vec![(std::net::Ipv4Addr::UNSPECIFIED, cfg.port).into()],
             "::*" => vec![(std::net::Ipv6Addr::UNSPECIFIED, cfg.port).into()],
-            h => match tokio::net::lookup_host((h, cfg.port)).await {
+            h => match (h, cfg.port).to_socket_addrs() {
                 Ok(addrs) => addrs.take(1).collect(),
                 Err(_) if optional => continue,
                 Err(e) => anyhow::bail!(
@@ -212,7 +217,7 @@ pub async fn bind_listeners(cfg: &config::Config) -> anyhow::Result<Vec<TcpListe
                 Ok(socket.into())
             })();
             match bound {
-                Ok(l) => listeners.push(TcpListener::from_std(l)?),
+                Ok(l) => listeners.push(l),
                 Err(_) if optional => continue,
                 Err(e) => anyhow::bail!(
                     "Warning: Could not create server TCP listening socket {host}:{}: {e}",
@@ -225,6 +230,67 @@ pub async fn bind_listeners(cfg: &config::Config) -> anyhow::Result<Vec<TcpListe
         anyhow::bail!("Failed listening on port {} (tcp), aborting.", cfg.port);
     }
     Ok(listeners)
+}
+
+impl Server {
+    /// CONFIG SET port/bind (Redis `changeListener`): listens as `new` says, or, if that
+    /// fails, keeps (or restores) listening as `old` said and returns the error.
+    pub fn rebind(
+        self: &Arc<Self>,
+        new: &config::Config,
+        old: &config::Config,
+    ) -> anyhow::Result<()> {
+        if new.port != old.port
+            && let Ok(listeners) = bind_listeners(new)
+        {
+            return self.serve_on(listeners);
+        }
+        // Same port (or the new one is busy): the old sockets must close before the new ones
+        // can bind. Closing takes effect when the aborted accept loops drop their listeners.
+        for t in self.accept_tasks.lock().drain(..) {
+            t.abort();
+        }
+        let attempt = |cfg: &config::Config| {
+            tokio::task::block_in_place(|| {
+                let mut last = None;
+                for _ in 0..100 {
+                    match bind_listeners(cfg) {
+                        Ok(l) => return Ok(l),
+                        Err(e) => last = Some(e),
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                Err(last.unwrap_or_else(|| anyhow::anyhow!("bind failed")))
+            })
+        };
+        match attempt(new) {
+            Ok(l) => self.serve_on(l),
+            Err(e) => {
+                match attempt(old) {
+                    Ok(l) => self.serve_on(l)?,
+                    Err(e2) => tracing::warn!(error = %e2, "Failed to restore the old listeners"),
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Starts accepting on `listeners`, replacing the current accept loops.
+    pub fn serve_on(self: &Arc<Self>, listeners: Vec<std::net::TcpListener>) -> anyhow::Result<()> {
+        let mut tasks = Vec::with_capacity(listeners.len());
+        for l in listeners {
+            let l = TcpListener::from_std(l)?;
+            tasks.push(tokio::spawn(crate::connection::accept_loop(
+                self.clone(),
+                l,
+            )));
+        }
+        let old = std::mem::replace(&mut *self.accept_tasks.lock(), tasks);
+        for t in old {
+            t.abort();
+        }
+        Ok(())
+    }
 }
 
 /// The periodic work Redis's `serverCron` does that we need: active expiry, client timeouts.

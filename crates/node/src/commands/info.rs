@@ -118,7 +118,7 @@ fn server_section(server: &Server, out: &mut String) {
     field(out, "process_id", std::process::id());
     field(out, "process_supervised", "no");
     field(out, "run_id", &server.run_id);
-    field(out, "tcp_port", server.port);
+    field(out, "tcp_port", server.port.load(Ordering::Relaxed));
     field(out, "server_time_usec", crate::server::unix_us());
     field(out, "uptime_in_seconds", uptime);
     field(out, "uptime_in_days", uptime / 86400);

@@ -142,6 +142,32 @@ pub fn config_set(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
                 .to_string(),
             ));
         }
+        if changed.contains(&"port") || changed.contains(&"bind") {
+            // Redis's changeListener: the new sockets must bind, or nothing changes.
+            match ctx.server.rebind(&cfg, &before) {
+                Ok(()) => {
+                    ctx.server
+                        .port
+                        .store(cfg.port, std::sync::atomic::Ordering::Relaxed);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "Failed to bind the new listening sockets");
+                    let name = if changed.contains(&"port") {
+                        "port"
+                    } else {
+                        "bind"
+                    };
+                    *cfg = before;
+                    return Err(CmdError::Raw(
+                        config::ConfigError::SetFailed {
+                            name: name.to_owned(),
+                            reason: "Unable to listen on this port".to_owned(),
+                        }
+                        .to_string(),
+                    ));
+                }
+            }
+        }
         if changed.is_empty() {
             return Ok(ctx.reply.ok());
         }
