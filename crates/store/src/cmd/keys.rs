@@ -350,7 +350,10 @@ fn ttl_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], millis: bool, absolute: bo
         return Ok(ctx.reply.int(-1));
     };
     let ttl = if absolute { at } else { (at - now).max(0) };
-    Ok(ctx.reply.int(if millis { ttl } else { (ttl + 500) / 1000 }))
+    // Rounded to the nearest second as Redis's `(ttl+500)/1000`, without overflowing
+    // for `PXAT 9223372036854775807` (Redis replies 9223372036854776).
+    let seconds = ttl / 1000 + (ttl % 1000 + 500) / 1000;
+    Ok(ctx.reply.int(if millis { ttl } else { seconds }))
 }
 
 pub fn ttl(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
@@ -441,9 +444,14 @@ pub fn scan(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
         examined += guard.table().len();
         let mut expired: Vec<Vec<u8>> = Vec::new();
         for e in guard.table().iter() {
+            // As Redis's scanGenericCommand: the pattern filters first, so an expired key
+            // is deleted only if it matches the pattern (whatever TYPE asks for).
+            if !matches(e, pattern, None) {
+                continue;
+            }
             if e.is_expired(now) {
                 expired.push(e.key().to_vec());
-            } else if matches(e, pattern, type_name) {
+            } else if matches(e, None, type_name) {
                 found.push(e.key().to_vec());
             }
         }

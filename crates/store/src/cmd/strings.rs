@@ -39,6 +39,48 @@ struct SetOptions {
     expire: ExpireOpt,
 }
 
+/// SET/GETEX options as parsed, before the time argument is checked. Redis checks the
+/// syntax first and the time later: SET before it touches the key, GETEX only once the key
+/// is found (`GETEX missing PX x` is a null reply, not an error).
+struct ParsedSetOptions<'a> {
+    condition: Condition,
+    get: bool,
+    expire: ExpireArg<'a>,
+}
+
+/// The expiry option of a SET/GETEX, its time argument not yet checked.
+enum ExpireArg<'a> {
+    None,
+    KeepTtl,
+    Persist,
+    Time {
+        arg: &'a [u8],
+        unit: Unit,
+        relative: bool,
+    },
+}
+
+impl ParsedSetOptions<'_> {
+    /// Checks the time argument (Redis `getExpireMillisecondsOrReply`).
+    fn resolve(self, now_ms: i64, cmd: &'static str) -> Result<SetOptions, CmdError> {
+        let expire = match self.expire {
+            ExpireArg::None => ExpireOpt::None,
+            ExpireArg::KeepTtl => ExpireOpt::KeepTtl,
+            ExpireArg::Persist => ExpireOpt::Persist,
+            ExpireArg::Time {
+                arg,
+                unit,
+                relative,
+            } => ExpireOpt::At(expire_time(arg, unit, relative, now_ms, cmd)?),
+        };
+        Ok(SetOptions {
+            condition: self.condition,
+            get: self.get,
+            expire,
+        })
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Unit {
     Seconds,
@@ -69,17 +111,12 @@ fn expire_time(
     Ok(ms)
 }
 
-/// Redis `parseExtendedStringArgumentsOrReply` for SET and GETEX.
-fn parse_set_options(
-    args: &[Bytes],
-    which: Which,
-    now_ms: i64,
-    cmd: &'static str,
-) -> Result<SetOptions, CmdError> {
-    let mut opts = SetOptions {
+/// Redis `parseExtendedStringArgumentsOrReply` for SET and GETEX: the syntax only.
+fn parse_set_options(args: &[Bytes], which: Which) -> Result<ParsedSetOptions<'_>, CmdError> {
+    let mut opts = ParsedSetOptions {
         condition: Condition::Always,
         get: false,
-        expire: ExpireOpt::None,
+        expire: ExpireArg::None,
     };
     // Which expiry flag is set, and with which argument.
     let mut expire_flag: Option<(&'static str, usize)> = None;
@@ -116,9 +153,9 @@ fn parse_set_options(
         j += 1;
     }
     if keepttl {
-        opts.expire = ExpireOpt::KeepTtl;
+        opts.expire = ExpireArg::KeepTtl;
     } else if persist {
-        opts.expire = ExpireOpt::Persist;
+        opts.expire = ExpireArg::Persist;
     } else if let Some((flag, at)) = expire_flag {
         let (unit, relative) = match flag {
             "EX" => (Unit::Seconds, true),
@@ -126,7 +163,11 @@ fn parse_set_options(
             "EXAT" => (Unit::Seconds, false),
             _ => (Unit::Millis, false),
         };
-        opts.expire = ExpireOpt::At(expire_time(&args[at], unit, relative, now_ms, cmd)?);
+        opts.expire = ExpireArg::Time {
+            arg: &args[at],
+            unit,
+            relative,
+        };
     }
     Ok(opts)
 }
@@ -198,7 +239,7 @@ fn set_generic(
 }
 
 pub fn set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
-    let opts = parse_set_options(&args[3..], Which::Set, ctx.now_ms, "set")?;
+    let opts = parse_set_options(&args[3..], Which::Set)?.resolve(ctx.now_ms, "set")?;
     let outcome = set_generic(ctx, &args[1], &args[2], &opts)?;
     Ok(if opts.get {
         ctx.reply.opt_bulk(outcome.old.as_deref())
@@ -283,13 +324,14 @@ pub fn getdel(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 }
 
 pub fn getex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
-    let opts = parse_set_options(&args[2..], Which::GetEx, ctx.now_ms, "getex")?;
+    let parsed = parse_set_options(&args[2..], Which::GetEx)?;
     let key = &args[1];
     let value = match ctx.read_string(key)? {
         Some(e) => e.str_value().to_vec(),
         None => return Ok(ctx.reply.null()),
     };
     let now = ctx.now_ms;
+    let opts = parsed.resolve(now, "getex")?;
     let guard = ctx.locked.table(key)?;
     match opts.expire {
         ExpireOpt::At(at) if at <= now => {
@@ -407,26 +449,29 @@ pub fn strlen(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 
 /// INCR/DECR/INCRBY/DECRBY core (Redis `incrDecrCommand`).
 fn incr_by(ctx: &mut Ctx<'_, '_>, key: &[u8], incr: i64) -> CmdResult {
-    let current = match ctx.write_lookup(key)? {
-        Some(e) if e.value_type() != ValueType::String => return Err(CmdError::WrongType),
-        Some(e) => Some(numeric::parse_i64(e.str_value()).ok_or(CmdError::NotInteger)?),
-        None => None,
-    };
-    let value = current
-        .unwrap_or(0)
-        .checked_add(incr)
-        .ok_or(CmdError::Overflow)?;
     let mut text = itoa::Buffer::new();
-    let text = text.format(value).as_bytes();
-    match current {
-        Some(_) => {
-            if let Some(e) = ctx.write_lookup(key)? {
-                e.replace_str(&[text], StrEncoding::Int);
-            }
-            ctx.dirty(1);
+    // One lookup: the common case rewrites the number in place.
+    let value = match ctx.write_lookup(key)? {
+        Some(e) if e.value_type() != ValueType::String => return Err(CmdError::WrongType),
+        Some(e) => {
+            let current = numeric::parse_i64(e.str_value()).ok_or(CmdError::NotInteger)?;
+            let value = current.checked_add(incr).ok_or(CmdError::Overflow)?;
+            e.replace_str(&[text.format(value).as_bytes()], StrEncoding::Int);
+            value
         }
-        None => store_string(ctx, key, text, StrEncoding::Int, ExpireOpt::None)?,
-    }
+        None => {
+            let value = incr;
+            store_string(
+                ctx,
+                key,
+                text.format(value).as_bytes(),
+                StrEncoding::Int,
+                ExpireOpt::None,
+            )?;
+            value
+        }
+    };
+    ctx.dirty(1);
     Ok(ctx.reply.int(value))
 }
 
