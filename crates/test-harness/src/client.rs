@@ -133,7 +133,12 @@ impl Client {
                 Ok(0) => break,
                 Ok(_) => {}
                 Err(e) if e.kind() == ErrorKind::ConnectionReset => break,
-                Err(e) => return Err(e).context("waiting for the server to close the connection"),
+                Err(e) => {
+                    return Err(timeout_or(e)).context(format!(
+                        "waiting for the server to close the connection ({} bytes received)",
+                        self.unread.len()
+                    ));
+                }
             }
         }
         Ok(self.unread.split().freeze())
@@ -162,7 +167,7 @@ impl Client {
                     String::from_utf8_lossy(&self.unread[..self.unread.len().min(200)])
                 ),
                 Ok(_) => {}
-                Err(e) => return Err(e).context("reading a reply"),
+                Err(e) => return Err(timeout_or(e)).context("reading a reply"),
             }
         }
     }
@@ -179,6 +184,14 @@ impl Client {
         };
         self.unread.truncate(start + *result.as_ref().unwrap_or(&0));
         result
+    }
+}
+
+/// A socket timeout (which Linux reports as `WouldBlock`) named as such.
+fn timeout_or(error: std::io::Error) -> anyhow::Error {
+    match error.kind() {
+        ErrorKind::WouldBlock | ErrorKind::TimedOut => anyhow!("timed out: {error}"),
+        _ => error.into(),
     }
 }
 
@@ -265,7 +278,8 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         let mut client = Client::connect(port).unwrap();
         client.set_timeout(Duration::from_millis(50)).unwrap();
-        assert!(client.cmd(&["PING"]).is_err());
+        let error = client.cmd(&["PING"]).unwrap_err();
+        assert!(format!("{error:#}").contains("timed out"), "{error:#}");
         drop(listener);
     }
 }

@@ -1,1 +1,27 @@
+//! Black-box tests: real `tessera-server` processes, and Debian's `redis-server` 7.0 beside
+//! them as the reference, driven over TCP with the `test_harness` client and the real
+//! `redis-cli` / `redis-benchmark`.
+//!
+//! Needs `target/<profile>/tessera-server` built first (`make test` runs
+//! `cargo build -p tessera-node` before `cargo test`), and Debian's `redis-server`,
+//! `redis-cli` and `redis-benchmark` on `PATH`. Every server runs on a free loopback port in
+//! its own temporary directory and is killed when its test ends, so tests run in parallel.
+//!
+//! Modules:
+//! - `strings`, `keys`: every string and generic-key command, replies and errors, checked
+//!   against Redis and then Tessera.
+//! - `expiry`: lazy and active expiry.
+//! - `connection`: pipelining, many clients, protocol errors, buffer limits.
+//! - `differential`: seeded random command sequences, Redis and Tessera compared byte for
+//!   byte (`DIFF_SEED=<n>` replays one seed).
+//! - `cluster`: a single cluster-mode node: CLUSTER replies, routing errors, nodes.conf.
+//! - `tools`: `redis-cli --cluster check` and `redis-benchmark` against a cluster node.
 
+mod cluster;
+mod connection;
+mod differential;
+mod expiry;
+mod keys;
+mod strings;
+mod support;
+mod tools;
