@@ -8,6 +8,9 @@
 //! with all slots assigned (keys with and without a shared hash tag, so CROSSSLOT is
 //! compared too).
 //!
+//! HELLO 2/3 switches the protocol now and then, so replies are compared in both RESP2 and
+//! RESP3.
+//!
 //! Compared other than byte for byte, only where Redis itself is not deterministic:
 //! TTL-like integers may differ by the time between the two sends ([`Check::Near`]), KEYS
 //! is compared as a set, SCAN as the set of keys a whole iteration returns (cursors are
@@ -346,7 +349,7 @@ impl Generator {
             head.extend(tail);
             head
         };
-        let (args, check) = match self.rng.random_range(0..48) {
+        let (args, check) = match self.rng.random_range(0..49) {
             0..=2 => (s(&["GET", &key]), Exact),
             3..=6 => {
                 let value = self.value();
@@ -480,6 +483,9 @@ impl Generator {
                 }
                 (args, Exact)
             }
+            // Switch the protocol, so replies are compared in RESP2 and RESP3; the HELLO
+            // reply holds the connection's id, so only its type is compared.
+            48 if self.chance(0.3) => (s(&["HELLO", &self.pick(&["2", "3"])]), SameKind),
             _ => (s(&["EXISTS", &key]), Exact),
         };
         Step::new(args, check)
@@ -742,6 +748,7 @@ fn generator_is_deterministic_and_covers_every_command() {
         "SWAPDB",
         "FLUSHDB",
         "FLUSHALL",
+        "HELLO",
     ] {
         assert!(names.contains(name), "{name} never generated");
     }
