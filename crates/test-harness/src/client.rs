@@ -6,7 +6,7 @@
 //! sent (for byte-for-byte comparisons with Redis).
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Ipv4Addr, Shutdown, TcpStream};
+use std::net::{Ipv4Addr, TcpStream};
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
@@ -142,11 +142,6 @@ impl Client {
             }
         }
         Ok(self.unread.split().freeze())
-    }
-
-    /// Closes the writing half, as a client that has sent everything it will send.
-    pub fn shutdown_write(&self) -> anyhow::Result<()> {
-        Ok(self.stream.shutdown(Shutdown::Write)?)
     }
 
     /// Reads from the socket until `unread` starts with a whole frame; returns its length.

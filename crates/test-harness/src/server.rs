@@ -264,11 +264,6 @@ impl Server {
         }
     }
 
-    /// Which server this is.
-    pub fn kind(&self) -> ServerKind {
-        self.kind
-    }
-
     /// The client port on 127.0.0.1.
     pub fn port(&self) -> u16 {
         self.port

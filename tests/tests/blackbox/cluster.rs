@@ -398,7 +398,7 @@ fn nodes_conf_survives_a_restart_and_is_locked() -> anyhow::Result<()> {
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
             "{kind:?} node id {id:?}"
         );
-        let conf = std::fs::read_to_string(dir.path().join("nodes.conf"))?;
+        let conf = std::fs::read_to_string(first.dir().join("nodes.conf"))?;
         let port = first.port();
         let want = format!("{id} :{port}@{}", u32::from(port) + 10000);
         ensure!(conf.starts_with(&want), "{kind:?} nodes.conf:\n{conf}");
@@ -435,7 +435,11 @@ fn nodes_conf_survives_a_restart_and_is_locked() -> anyhow::Result<()> {
         // The running node is unaffected.
         expect(&mut c, "PING", simple("PONG"))?;
 
-        first.stop()?;
+        let status = first.stop()?;
+        ensure!(
+            status.success() && first.pid().is_none(),
+            "{kind:?} SIGTERM: {status}"
+        );
         let second = Server::start_in(kind, dir.path(), &args)?;
         let mut c = second.client()?;
         ensure!(
