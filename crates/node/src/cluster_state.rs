@@ -16,7 +16,6 @@ use store::CmdError;
 
 use crate::commands::table::{Command, flag};
 use crate::server::{random_hex40, unix_ms};
-use crate::session::Session;
 
 /// Index of a node in [`ClusterState::nodes`].
 pub type NodeIndex = u16;
@@ -198,27 +197,32 @@ impl Cluster {
     /// Routes a keyed command (Redis 7.0 `getNodeByQuery` for a node without open slots).
     pub fn route(
         &self,
-        session: &Session,
         cmd: &Command,
         args: &[Bytes],
         key_indices: &[usize],
-        asking: bool,
     ) -> Result<(), CmdError> {
-        let _ = asking;
-        let mut slot: Option<Slot> = None;
+        let st = self.state.read();
+        // Redis `getNodeByQuery`: the first key's slot must be served (CLUSTERDOWN otherwise),
+        // then every other key must share it (CROSSSLOT otherwise).
+        let mut first: Option<Slot> = None;
         for &i in key_indices {
             let s = key_slot(&args[i]);
-            match slot {
+            match first {
+                None => {
+                    if st.slots.get(s).is_none() {
+                        return Err(CmdError::Raw("CLUSTERDOWN Hash slot not served".into()));
+                    }
+                    first = Some(s);
+                }
                 Some(prev) if prev != s => {
                     return Err(CmdError::Raw(
                         "CROSSSLOT Keys in request don't hash to the same slot".into(),
                     ));
                 }
-                _ => slot = Some(s),
+                Some(_) => {}
             }
         }
-        let Some(slot) = slot else { return Ok(()) };
-        let st = self.state.read();
+        let Some(slot) = first else { return Ok(()) };
         let Some(owner) = st.slots.get(slot) else {
             return Err(CmdError::Raw("CLUSTERDOWN Hash slot not served".into()));
         };
@@ -233,7 +237,6 @@ impl Cluster {
             }
         }
         if owner != st.myself {
-            let _ = session;
             let node = &st.nodes[owner as usize];
             return Err(CmdError::Raw(format!(
                 "MOVED {slot} {}:{}",

@@ -158,9 +158,16 @@ async fn connection_loop(
     let killed = handle.kill_notify.notified();
     let shutdown = server.shutdown.notified();
     tokio::pin!(killed, shutdown);
+    // The protocol limits, re-read only when CONFIG SET changed the configuration.
+    let mut cached_limits = (0u64, Limits::default(), usize::MAX);
     loop {
         if let Some(needed) = parser.pending_bulk_hint() {
-            input.reserve(needed.saturating_sub(input.len()));
+            // Room for the big argument, but grown at most geometrically with what has
+            // actually arrived: a header claiming 512 MB must not make us allocate it.
+            let want = needed
+                .saturating_sub(input.len())
+                .min(input.len().max(IOBUF_LEN) * 2);
+            input.reserve(want);
         } else if input.capacity() - input.len() < IOBUF_LEN / 2 {
             input.reserve(IOBUF_LEN);
         }
@@ -186,17 +193,33 @@ async fn connection_loop(
             .stats
             .net_input_bytes
             .fetch_add(n as u64, Ordering::Relaxed);
-        let (limits, qbuf_limit) = {
+        let generation = server.config_generation.load(Ordering::Acquire);
+        if generation != cached_limits.0 {
             let cfg = server.config.read();
-            (
+            cached_limits = (
+                generation,
                 Limits {
                     proto_max_bulk_len: cfg.proto_max_bulk_len,
                     inline_max_size: 64 * 1024,
-                    auth_required: !session.authenticated,
+                    auth_required: false,
                 },
-                cfg.client_query_buffer_limit as usize,
-            )
-        };
+                usize::try_from(cfg.client_query_buffer_limit).unwrap_or(usize::MAX),
+            );
+        }
+        let (_, limits, qbuf_limit) = cached_limits;
+        // As Redis, the limit applies to what a read left buffered, before any of it runs.
+        if input.len() > qbuf_limit {
+            tracing::warn!(
+                client = session.id,
+                qbuf = input.len(),
+                "Closing client that reached max query buffer length"
+            );
+            server
+                .stats
+                .client_qbuf_limit_disconnections
+                .fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
         let mut limits = limits;
         loop {
             limits.auth_required = !session.authenticated;
@@ -224,18 +247,6 @@ async fn connection_loop(
         }
         if !session.pending_stats.is_empty() {
             server.command_stats.merge(&mut session.pending_stats);
-        }
-        if input.len() > qbuf_limit {
-            tracing::warn!(
-                client = session.id,
-                qbuf = input.len(),
-                "Closing client that reached max query buffer length"
-            );
-            server
-                .stats
-                .client_qbuf_limit_disconnections
-                .fetch_add(1, Ordering::Relaxed);
-            return Ok(());
         }
         handle.query_buf.store(input.len(), Ordering::Relaxed);
         if !output.is_empty() {

@@ -99,11 +99,9 @@ impl Server {
         } else {
             None
         };
-        let databases = if cfg.cluster_enabled {
-            1
-        } else {
-            cfg.databases as usize
-        };
+        // Cluster mode keeps `databases` too (COPY ... DB n checks the range before refusing),
+        // but only database 0 can be selected; the others are never built.
+        let databases = cfg.databases as usize;
         let settings = store_settings(&cfg);
         let port = cfg.port;
         let slowlog_threshold = cfg.slowlog_log_slower_than;
@@ -314,7 +312,7 @@ pub async fn cron(server: Arc<Server>) {
         let result = tokio::task::spawn_blocking(move || {
             if server2.active_expire_enabled() {
                 let now = unix_ms();
-                for (db, cursor) in dbs.iter().zip(moved.iter_mut()) {
+                for ((_, db), cursor) in dbs.iter().zip(moved.iter_mut()) {
                     active_expire_cycle(db, cursor, now, budget);
                 }
             }

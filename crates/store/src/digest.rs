@@ -60,7 +60,7 @@ pub fn key_value_digest(entry: Option<&Entry>) -> Digest {
 /// as Redis would have deleted them on access).
 pub fn dataset_digest(dbs: &Databases, now_ms: i64) -> Digest {
     let mut result = [0u8; 20];
-    for (index, db) in dbs.all().iter().enumerate() {
+    for (index, db) in dbs.all() {
         if db.is_empty() {
             continue;
         }

@@ -4,7 +4,8 @@
 //! locking. A string key costs one allocation holding a small header, the key and the value:
 //!
 //! ```text
-//! [0]      flags: bits 0-3 value type, bits 4-5 string encoding, bit 6 has-expire
+//! [0]      flags: bits 0-3 value type, bits 4-5 string encoding, bit 6 has-expire,
+//!          bit 7 private (an `int` value Redis would not share: OBJECT REFCOUNT 1)
 //! [1..4]   access clock (24 bits: LRU seconds, or LFU minutes+counter), little endian
 //! [4..12]  absolute expiry in unix ms (only when has-expire)
 //! varint   key length, then the key bytes
@@ -104,6 +105,11 @@ impl ValueType {
 }
 
 const FLAG_EXPIRE: u8 = 1 << 6;
+const FLAG_PRIVATE: u8 = 1 << 7;
+
+/// Redis's shared-integer range (`OBJ_SHARED_INTEGERS`): such `int` values are one shared
+/// object in Redis, so OBJECT REFCOUNT reports INT_MAX for them.
+const SHARED_INTEGERS: std::ops::Range<i64> = 0..10000;
 const HEADER: usize = 4;
 
 /// A stored key with its value, expiry and access clock.
@@ -232,6 +238,7 @@ impl Entry {
             (true, Some(at)) => self.block[HEADER..HEADER + 8].copy_from_slice(&at.to_le_bytes()),
             (false, None) => {}
             _ => {
+                let private = self.flags() & FLAG_PRIVATE;
                 *self = Entry::pack(
                     self.key(),
                     &[self.str_value()],
@@ -239,7 +246,8 @@ impl Entry {
                     self.encoding(),
                     expire_at,
                     self.clock(),
-                )
+                );
+                self.block[0] |= private;
             }
         }
     }
@@ -259,6 +267,7 @@ impl Entry {
             self.block[0] = (self.block[0] & !(0x3 << 4)) | (encoding.to_bits() << 4);
             return;
         }
+        let private = self.flags() & FLAG_PRIVATE;
         *self = Entry::pack(
             self.key(),
             value_parts,
@@ -267,18 +276,44 @@ impl Entry {
             self.expire_at(),
             self.clock(),
         );
+        self.block[0] |= private;
     }
 
-    /// A copy of this entry under another key (COPY, RENAME).
+    /// This entry under another key (RENAME, MOVE keep the same object in Redis).
     pub fn with_key(&self, key: &[u8], expire_at: Option<i64>) -> Entry {
-        Entry::pack(
+        let mut e = Entry::pack(
             key,
             &[self.str_value()],
             self.value_type(),
             self.encoding(),
             expire_at,
             self.clock(),
-        )
+        );
+        e.block[0] |= self.flags() & FLAG_PRIVATE;
+        e
+    }
+
+    /// A duplicate under another key (COPY: Redis's `dupStringObject` never shares).
+    pub fn duplicate(&self, key: &[u8], expire_at: Option<i64>) -> Entry {
+        let mut e = self.with_key(key, expire_at);
+        e.set_private(true);
+        e
+    }
+
+    /// Marks the value as one Redis would (not) hold as a shared integer object.
+    pub fn set_private(&mut self, private: bool) {
+        if private {
+            self.block[0] |= FLAG_PRIVATE;
+        } else {
+            self.block[0] &= !FLAG_PRIVATE;
+        }
+    }
+
+    /// Would Redis hold this value as one of its shared integers (OBJECT REFCOUNT INT_MAX)?
+    pub fn is_shared_integer(&self) -> bool {
+        self.flags() & FLAG_PRIVATE == 0
+            && self.encoding() == StrEncoding::Int
+            && numeric::parse_i64(self.str_value()).is_some_and(|v| SHARED_INTEGERS.contains(&v))
     }
 
     /// Bytes of heap this entry owns (for memory accounting).
@@ -405,6 +440,20 @@ mod tests {
         assert_eq!(e.str_value(), b"4x");
         assert_eq!(e.encoding(), StrEncoding::Raw);
         assert_eq!(e.expire_at(), Some(9));
+    }
+
+    #[test]
+    fn the_private_mark_survives_repacking() {
+        let mut e = entry(b"n", b"100", None);
+        assert!(e.is_shared_integer());
+        let mut c = e.duplicate(b"c", None);
+        assert!(!c.is_shared_integer());
+        c.set_expire(Some(5));
+        c.replace_str(&[b"1000"], StrEncoding::Int);
+        assert!(!c.is_shared_integer());
+        e.set_expire(Some(5));
+        assert!(e.is_shared_integer());
+        assert!(!entry(b"big", b"10000", None).is_shared_integer());
     }
 
     #[test]

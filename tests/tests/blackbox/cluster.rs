@@ -326,8 +326,6 @@ fn routing_errors_and_commands_refused_in_cluster_mode() -> anyhow::Result<()> {
 }
 
 #[test]
-#[ignore = "node bug: cluster mode keeps only database 0 (crates/node/src/server.rs), Redis keeps \
-            `databases` (16) and refuses cross-db COPY with its own error"]
 fn copy_to_another_db_is_refused() -> anyhow::Result<()> {
     let mut p = Pair::start()?;
     p.same_line("SET {a}1 x")?;
@@ -338,8 +336,6 @@ fn copy_to_another_db_is_refused() -> anyhow::Result<()> {
 }
 
 #[test]
-#[ignore = "node bug: when the first key's slot is unassigned Redis answers CLUSTERDOWN Hash slot \
-            not served before looking at the other keys (getNodeByQuery); Tessera says CROSSSLOT"]
 fn unassigned_first_key_slot_wins_over_crossslot() -> anyhow::Result<()> {
     let mut p = Pair::start()?;
     p.same_line("CLUSTER DELSLOTS 15495")?;

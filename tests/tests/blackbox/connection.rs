@@ -291,9 +291,6 @@ fn client_query_buffer_limit_closes_the_connection() -> anyhow::Result<()> {
 }
 
 #[test]
-#[ignore = "node bug: client-query-buffer-limit is checked after the buffered commands ran \
-            (crates/node/src/connection.rs); Redis checks after each read, so a whole SET larger \
-            than the limit that arrives in one read is executed by Tessera, refused by Redis"]
 fn client_query_buffer_limit_applies_to_whole_commands() -> anyhow::Result<()> {
     on_both(|server, c| {
         expect(c, "CONFIG SET client-query-buffer-limit 1mb", ok())?;

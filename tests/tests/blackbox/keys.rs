@@ -386,7 +386,6 @@ fn object_freq_under_an_lfu_policy() -> anyhow::Result<()> {
 }
 
 #[test]
-#[ignore = "node bug: HELP replies end with `Print this help.`, Redis 7.0 says `Prints this help.`"]
 fn object_help_matches_redis() -> anyhow::Result<()> {
     on_both(|_, c| {
         let help = c.cmd(&["OBJECT", "HELP"])?;
@@ -403,8 +402,6 @@ fn object_help_matches_redis() -> anyhow::Result<()> {
 }
 
 #[test]
-#[ignore = "store bug (entry.rs, outside cmd/): COPY of a shared small integer must make an \
-            unshared copy (Redis dupStringObject): OBJECT REFCOUNT 1, Tessera says 2147483647"]
 fn object_refcount_of_a_copied_small_integer() -> anyhow::Result<()> {
     on_both(|_, c| {
         expect(c, "SET n 100", ok())?;

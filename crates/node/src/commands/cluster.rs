@@ -379,10 +379,11 @@ pub fn reset(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 pub fn help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    cluster(ctx)?;
     Ok(super::server_cmds::help_reply(
         &mut ctx.reply,
+        &ctx.name,
         &[
-            "CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "ADDSLOTS <slot> [<slot> ...]",
             "    Assign slots to current node.",
             "ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
@@ -419,8 +420,6 @@ pub fn help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
             "SLOTS",
             "    Return information about slots range mappings. Each range is made of:",
             "    start, end, master and replicas IP addresses, ports and ids",
-            "HELP",
-            "    Print this help.",
         ],
     ))
 }

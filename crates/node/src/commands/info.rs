@@ -340,7 +340,7 @@ fn errorstats_section(server: &Server, out: &mut String) {
 
 fn keyspace_section(server: &Server, out: &mut String) {
     out.push_str("# Keyspace\r\n");
-    for (i, db) in server.dbs.all().iter().enumerate() {
+    for (i, db) in server.dbs.all() {
         let keys = db.len();
         if keys > 0 {
             let _ = write!(

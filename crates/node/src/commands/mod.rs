@@ -143,10 +143,12 @@ fn dispatch(
 
     let mut key_indices = std::mem::take(&mut session.scratch_keys);
     cmd.key_indices(args.len(), &mut key_indices);
-    let asking = std::mem::take(&mut session.asking);
+    // ASKING is one-shot: it covers only the command that follows it (the ASKING handler
+    // sets it again). Slot migration, which reads it, comes with the migration issue.
+    session.asking = false;
     if let Some(cluster) = &server.cluster
         && !key_indices.is_empty()
-        && let Err(e) = cluster.route(session, cmd, args, &key_indices, asking)
+        && let Err(e) = cluster.route(cmd, args, &key_indices)
     {
         session.scratch_keys = key_indices;
         server.command_stats.record_rejected(index);

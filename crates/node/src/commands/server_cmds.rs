@@ -7,7 +7,7 @@ use bytes::Bytes;
 use config::ProtectedAction;
 use store::{CmdError, CmdResult, Reply, Written};
 
-use super::table::{self, COMMANDS, Command, Keys};
+use super::table::{self, COMMANDS, Command, CommandName, Keys};
 use crate::server::unix_us;
 use crate::session::CallCtx;
 use store::cmd::is;
@@ -15,20 +15,27 @@ use store::cmd::is;
 /// DEBUG SET-ACTIVE-EXPIRE 0 turns the active expiry cycle off (tests use it).
 pub static ACTIVE_EXPIRE_DISABLED: AtomicBool = AtomicBool::new(false);
 
-/// A HELP reply: an array of status lines, as Redis's `addReplyHelp` writes them.
-pub fn help_reply(reply: &mut Reply<'_>, lines: &[&str]) -> Written {
-    let w = reply.array(lines.len());
+/// A HELP reply as Redis's `addReplyHelp` writes it: a header naming the command, the
+/// lines, and the standard `HELP` footer, each a status line.
+pub fn help_reply(reply: &mut Reply<'_>, name: &CommandName, lines: &[&str]) -> Written {
+    let command = name.parent.unwrap_or(name.cmd).name.to_uppercase();
+    let w = reply.array(lines.len() + 3);
+    let _ = reply.simple(
+        format!("{command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:").as_bytes(),
+    );
     for l in lines {
         let _ = reply.simple(l.as_bytes());
     }
+    let _ = reply.simple(b"HELP");
+    let _ = reply.simple(b"    Prints this help.");
     w
 }
 
 pub fn object_help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
     Ok(help_reply(
         &mut ctx.reply,
+        &ctx.name,
         &[
-            "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "ENCODING <key>",
             "    Return the kind of internal representation used in order to store the value",
             "    associated with a <key>.",
@@ -41,8 +48,6 @@ pub fn object_help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
             "REFCOUNT <key>",
             "    Return the number of references of the value associated with the specified",
             "    <key>.",
-            "HELP",
-            "    Print this help.",
         ],
     ))
 }
@@ -198,8 +203,8 @@ pub fn config_rewrite(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
 pub fn config_help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
     Ok(help_reply(
         &mut ctx.reply,
+        &ctx.name,
         &[
-            "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "GET <pattern>",
             "    Return parameters matching the glob-like <pattern> and their values.",
             "SET <directive> <value>",
@@ -208,8 +213,6 @@ pub fn config_help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
             "    Reset statistics reported by the INFO command.",
             "REWRITE",
             "    Rewrite the configuration file.",
-            "HELP",
-            "    Print this help.",
         ],
     ))
 }
@@ -409,8 +412,8 @@ pub fn command_getkeys(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn command_help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
     Ok(help_reply(
         &mut ctx.reply,
+        &ctx.name,
         &[
-            "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "(no subcommand)",
             "    Return details about all Redis commands.",
             "COUNT",
@@ -427,8 +430,6 @@ pub fn command_help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
             "    commands are returned.",
             "GETKEYS <full-command>",
             "    Return the keys from a full Redis command.",
-            "HELP",
-            "    Print this help.",
         ],
     ))
 }
@@ -489,8 +490,8 @@ pub fn debug(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     } else if is(sub, "HELP") {
         Ok(help_reply(
             &mut ctx.reply,
+            &ctx.name,
             &[
-                "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                 "DIGEST",
                 "    Output a hex signature representing the current DB content.",
                 "DIGEST-VALUE <key> [<key> ...]",
@@ -503,8 +504,6 @@ pub fn debug(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
                 "    default.",
                 "SLEEP <seconds>",
                 "    Stop the server for <seconds>. Decimals allowed.",
-                "HELP",
-                "    Print this help.",
             ],
         ))
     } else {
@@ -557,8 +556,8 @@ pub fn slowlog_reset(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
 pub fn slowlog_help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
     Ok(help_reply(
         &mut ctx.reply,
+        &ctx.name,
         &[
-            "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "GET [<count>]",
             "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
             "    Entries are made of:",
@@ -568,8 +567,6 @@ pub fn slowlog_help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
             "    Return the length of the slowlog.",
             "RESET",
             "    Reset the slowlog.",
-            "HELP",
-            "    Print this help.",
         ],
     ))
 }
@@ -605,8 +602,8 @@ pub fn latency_reset(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
 pub fn latency_help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
     Ok(help_reply(
         &mut ctx.reply,
+        &ctx.name,
         &[
-            "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "DOCTOR",
             "    Return a human readable latency analysis report.",
             "GRAPH <event>",
@@ -618,8 +615,6 @@ pub fn latency_help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
             "RESET [<event> ...]",
             "    Reset latency data of one or more <event> classes.",
             "    (default: reset all data for all event classes)",
-            "HELP",
-            "    Print this help.",
         ],
     ))
 }

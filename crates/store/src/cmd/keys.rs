@@ -168,7 +168,7 @@ fn copy_locked<'l>(
     now: i64,
 ) -> Result<bool, CmdError> {
     let copy = match src_locked.table(src)?.get(src, now) {
-        Some(e) => e.with_key(dst, e.expire_at()),
+        Some(e) => e.duplicate(dst, e.expire_at()),
         None => return Ok(false),
     };
     let dst_table = match dst_locked {
@@ -536,15 +536,12 @@ pub fn flushdb(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 pub fn flushall(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     flush_option(args)?;
     let mut n = 0;
-    for db in ctx.dbs.all() {
+    for (_, db) in ctx.dbs.all() {
         n += flush_keyspace(&db);
     }
     ctx.dirty(n.max(1));
     Ok(ctx.reply.ok())
 }
-
-/// Redis's shared-integer range (`OBJ_SHARED_INTEGERS`): OBJECT REFCOUNT reports INT_MAX.
-const SHARED_INTEGERS: i64 = 10000;
 
 /// OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key (the caller routes HELP and arity).
 pub fn object(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
@@ -552,7 +549,7 @@ pub fn object(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     let key = &args[2];
     let now = ctx.now_ms;
     let settings = *ctx.settings;
-    let (lfu, no_shared) = (settings.lfu, settings.no_shared_integers);
+    let lfu = settings.lfu;
     let Some(e) = ctx.locked.table(key)?.get(key, now) else {
         return Ok(ctx.reply.null());
     };
@@ -560,10 +557,11 @@ pub fn object(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
         let name = e.encoding().name();
         Ok(ctx.reply.bulk(name.as_bytes()))
     } else if is(sub, "REFCOUNT") {
-        let shared = !no_shared
-            && e.encoding() == crate::entry::StrEncoding::Int
-            && numeric::parse_i64(e.str_value()).is_some_and(|v| (0..SHARED_INTEGERS).contains(&v));
-        Ok(ctx.reply.int(if shared { i32::MAX.into() } else { 1 }))
+        Ok(ctx.reply.int(if e.is_shared_integer() {
+            i32::MAX.into()
+        } else {
+            1
+        }))
     } else if is(sub, "IDLETIME") {
         if lfu {
             return Err(CmdError::err(

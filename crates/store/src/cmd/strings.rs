@@ -188,13 +188,16 @@ fn store_string(
         ExpireOpt::KeepTtl => guard.get(key, now).and_then(Entry::expire_at),
         ExpireOpt::None | ExpireOpt::Persist => None,
     };
-    guard.insert(Entry::new_string(StringSpec {
+    let mut entry = Entry::new_string(StringSpec {
         key,
         value,
         encoding,
         expire_at,
         clock,
-    }));
+    });
+    // Under an LRU/LFU maxmemory policy Redis does not use its shared integers.
+    entry.set_private(ctx.settings.no_shared_integers);
+    guard.insert(entry);
     ctx.dirty(1);
     Ok(())
 }
@@ -450,6 +453,7 @@ pub fn strlen(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 /// INCR/DECR/INCRBY/DECRBY core (Redis `incrDecrCommand`).
 fn incr_by(ctx: &mut Ctx<'_, '_>, key: &[u8], incr: i64) -> CmdResult {
     let mut text = itoa::Buffer::new();
+    let no_shared = ctx.settings.no_shared_integers;
     // One lookup: the common case rewrites the number in place.
     let value = match ctx.write_lookup(key)? {
         Some(e) if e.value_type() != ValueType::String => return Err(CmdError::WrongType),
@@ -457,6 +461,7 @@ fn incr_by(ctx: &mut Ctx<'_, '_>, key: &[u8], incr: i64) -> CmdResult {
             let current = numeric::parse_i64(e.str_value()).ok_or(CmdError::NotInteger)?;
             let value = current.checked_add(incr).ok_or(CmdError::Overflow)?;
             e.replace_str(&[text.format(value).as_bytes()], StrEncoding::Int);
+            e.set_private(no_shared);
             value
         }
         None => {
