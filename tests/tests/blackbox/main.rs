@@ -15,6 +15,8 @@
 //! - `differential`: seeded random command sequences, Redis and Tessera compared byte for
 //!   byte (`DIFF_SEED=<n>` replays one seed).
 //! - `cluster`: a single cluster-mode node: CLUSTER replies, routing errors, nodes.conf.
+//! - `server`: DEBUG DIGEST against Redis, MONITOR, CLIENT PAUSE, OBJECT FREQ, CONFIG SET
+//!   port, SHUTDOWN and the pidfile.
 //! - `tools`: `redis-cli --cluster check` and `redis-benchmark` against a cluster node.
 
 mod cluster;
@@ -22,6 +24,7 @@ mod connection;
 mod differential;
 mod expiry;
 mod keys;
+mod server;
 mod strings;
 mod support;
 mod tools;

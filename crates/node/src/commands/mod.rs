@@ -36,10 +36,11 @@ pub fn execute(
         session.reply_mode = ReplyMode::On;
     }
 
-    let db_index = session.db_index;
     if let Some((index, failed)) = dispatch(server, session, args, out, now_ms) {
         if server.monitors.is_active() {
-            feed_monitors(server, session, args, db_index);
+            // The database shown is the client's after the command, as Redis (SELECT 2 is
+            // shown as run in db 2).
+            feed_monitors(server, session, args, session.db_index);
         }
         let elapsed = started.elapsed().as_micros() as u64;
         session.pending_stats.record(index, elapsed, failed);
