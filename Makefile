@@ -12,7 +12,7 @@ CARGO ?= cargo
 # redis-tools (redis-cli, redis-benchmark).
 APT_PACKAGES := redis-server redis-tools
 
-.PHONY: help build run stop test bench lint clean deps
+.PHONY: help build run stop test bench lint clean deps deps-apt deps-python
 
 help:
 	@echo "make run    build, start one node on 127.0.0.1:7000 (cluster mode, all 16384 slots)"
@@ -21,7 +21,7 @@ help:
 	@echo "make bench  tessera-server against Debian's redis-server, side by side (scripts/bench.sh)"
 	@echo "make lint   rustfmt check and clippy with warnings as errors"
 	@echo "make build  release build of tessera-server (target/release/tessera-server)"
-	@echo "make deps   install missing Debian packages: $(APT_PACKAGES)"
+	@echo "make deps   install what is missing: Debian's $(APT_PACKAGES), Python's redis"
 	@echo "make clean  stop the node, remove run/ and cargo's target/"
 
 build:
@@ -48,8 +48,16 @@ clean: stop
 	rm -rf run
 	$(CARGO) clean
 
-# Installs only what is missing; `apt-get update` runs once, and only then.
-deps:
+# Installs only what is missing; `apt-get update` runs once, and only then. Python's redis
+# package (redis-py) drives the client-library black-box tests.
+deps: deps-apt deps-python
+
+deps-python:
+	@python3 -c 'import redis' 2>/dev/null || { \
+	  echo "make deps: installing redis-py"; \
+	  python3 -m pip install --quiet --disable-pip-version-check redis </dev/null; }
+
+deps-apt:
 	@missing=""; \
 	for pkg in $(APT_PACKAGES); do \
 	  status="$$(dpkg-query -W -f='$${Status}' "$$pkg" 2>/dev/null || true)"; \

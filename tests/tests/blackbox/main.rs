@@ -14,11 +14,13 @@
 //! - `connection`: pipelining, many clients, protocol errors, buffer limits.
 //! - `differential`: seeded random command sequences, Redis and Tessera compared byte for
 //!   byte (`DIFF_SEED=<n>` replays one seed).
+//! - `clients`: redis-py as a plain client (RESP2 and RESP3) and as RedisCluster.
 //! - `cluster`: a single cluster-mode node: CLUSTER replies, routing errors, nodes.conf.
 //! - `server`: DEBUG DIGEST against Redis, MONITOR, CLIENT PAUSE, OBJECT FREQ, CONFIG SET
 //!   port, SHUTDOWN and the pidfile.
 //! - `tools`: `redis-cli --cluster check` and `redis-benchmark` against a cluster node.
 
+mod clients;
 mod cluster;
 mod connection;
 mod differential;
