@@ -8,13 +8,13 @@ use std::sync::atomic::Ordering;
 
 use bytes::{Bytes, BytesMut};
 use resp::{Limits, Protocol, RequestParser};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
+use tokio::io::Interest;
 use tokio::net::TcpStream;
 
 use crate::commands;
 use crate::server::{Server, unix_ms};
 use crate::session::{ReplyMode, Session};
-use crate::stats::PendingStats;
 
 /// Initial read buffer size (Redis `PROTO_IOBUF_LEN`).
 const IOBUF_LEN: usize = 16 * 1024;
@@ -34,16 +34,10 @@ pub async fn accept_loop(server: Arc<Server>, listener: tokio::net::TcpListener)
                 continue;
             }
         };
-        server
-            .stats
-            .total_connections_received
-            .fetch_add(1, Ordering::Relaxed);
+        server.stats.total_connections_received.add(1);
         let maxclients = server.config.read().maxclients as usize;
         if server.clients.len() >= maxclients {
-            server
-                .stats
-                .rejected_connections
-                .fetch_add(1, Ordering::Relaxed);
+            server.stats.rejected_connections.add(1);
             let mut stream = stream;
             tokio::spawn(async move {
                 let _ = stream
@@ -108,12 +102,11 @@ async fn serve(server: Arc<Server>, mut stream: TcpStream) -> std::io::Result<()
         handle: handle.clone(),
         scratch_keys: Vec::new(),
         scratch_slots: Vec::new(),
-        pending_stats: PendingStats::default(),
+        scratch_lock_order: Vec::new(),
         monitor: None,
         cached_settings: (0, store::StoreSettings::default()),
     };
     let result = connection_loop(&server, &mut stream, &mut session).await;
-    server.command_stats.merge(&mut session.pending_stats);
     if session.monitor.is_some() {
         server.monitors.unsubscribe(session.id);
     }
@@ -173,7 +166,26 @@ async fn connection_loop(
         }
         let n = tokio::select! {
             biased;
-            r = stream.read_buf(&mut input) => r?,
+            r = stream.readable() => {
+                r?;
+                let spare = input.capacity() - input.len();
+                match stream.try_read_buf(&mut input) {
+                    Ok(n) => {
+                        // A read that did not fill the buffer drained the socket: forget the
+                        // readiness now instead of paying a read that fails with EAGAIN next
+                        // time (one read per request, as Redis does). tokio clears it only if
+                        // no newer readiness arrived meanwhile, so no data is missed.
+                        if n > 0 && n < spare {
+                            let _ = stream.try_io(Interest::READABLE, || {
+                                Err::<(), _>(std::io::ErrorKind::WouldBlock.into())
+                            });
+                        }
+                        n
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                    Err(e) => return Err(e),
+                }
+            }
             _ = &mut killed => 0,
             _ = &mut shutdown => 0,
             line = next_monitor_line(&mut session.monitor) => {
@@ -189,10 +201,7 @@ async fn connection_loop(
         if n == 0 || handle.killed.load(Ordering::Acquire) {
             return Ok(());
         }
-        server
-            .stats
-            .net_input_bytes
-            .fetch_add(n as u64, Ordering::Relaxed);
+        server.stats.net_input_bytes.add((n as u64) as i64);
         let generation = server.config_generation.load(Ordering::Acquire);
         if generation != cached_limits.0 {
             let cfg = server.config.read();
@@ -214,10 +223,7 @@ async fn connection_loop(
                 qbuf = input.len(),
                 "Closing client that reached max query buffer length"
             );
-            server
-                .stats
-                .client_qbuf_limit_disconnections
-                .fetch_add(1, Ordering::Relaxed);
+            server.stats.client_qbuf_limit_disconnections.add(1);
             return Ok(());
         }
         let mut limits = limits;
@@ -245,16 +251,13 @@ async fn connection_loop(
                 }
             }
         }
-        if !session.pending_stats.is_empty() {
-            server.command_stats.merge(&mut session.pending_stats);
-        }
         handle.query_buf.store(input.len(), Ordering::Relaxed);
         if !output.is_empty() {
             stream.write_all(&output).await?;
             server
                 .stats
                 .net_output_bytes
-                .fetch_add(output.len() as u64, Ordering::Relaxed);
+                .add((output.len() as u64) as i64);
             output.clear();
             if output.capacity() > 1024 * 1024 {
                 output = BytesMut::with_capacity(IOBUF_LEN);

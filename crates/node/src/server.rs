@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 use parking_lot::{Mutex, RwLock};
 use store::expire::{ExpireCursor, active_expire_cycle, slow_cycle_budget};
-use store::{Databases, StoreSettings};
+use store::{Counter, Databases, StoreSettings};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
@@ -34,15 +34,16 @@ pub fn unix_us() -> i64 {
 }
 
 /// Counters INFO stats reports.
+/// (Sharded counters: every connection bumps them; see `store::Counter`.)
 #[derive(Default)]
 pub struct ServerStats {
-    pub total_connections_received: AtomicU64,
-    pub rejected_connections: AtomicU64,
-    pub net_input_bytes: AtomicU64,
-    pub net_output_bytes: AtomicU64,
-    pub total_error_replies: AtomicU64,
-    pub unexpected_error_replies: AtomicU64,
-    pub client_qbuf_limit_disconnections: AtomicU64,
+    pub total_connections_received: Counter,
+    pub rejected_connections: Counter,
+    pub net_input_bytes: Counter,
+    pub net_output_bytes: Counter,
+    pub total_error_replies: Counter,
+    pub unexpected_error_replies: Counter,
+    pub client_qbuf_limit_disconnections: Counter,
 }
 
 impl ServerStats {
@@ -56,7 +57,7 @@ impl ServerStats {
             &self.unexpected_error_replies,
             &self.client_qbuf_limit_disconnections,
         ] {
-            c.store(0, Ordering::Relaxed);
+            c.reset();
         }
     }
 }

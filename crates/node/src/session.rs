@@ -13,7 +13,6 @@ use store::{CmdResult, Keyspace, Reply, StoreSettings};
 use crate::clients::ClientHandle;
 use crate::commands::table::CommandName;
 use crate::server::Server;
-use crate::stats::PendingStats;
 
 /// CLIENT REPLY mode.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -45,8 +44,7 @@ pub struct Session {
     /// Reused per command: key argument positions and their slots.
     pub scratch_keys: Vec<usize>,
     pub scratch_slots: Vec<u16>,
-    /// Command counts of the current read batch, merged into the server's afterwards.
-    pub pending_stats: PendingStats,
+    pub scratch_lock_order: Vec<u16>,
     /// MONITOR's queue, once the client asked for it.
     pub monitor: Option<tokio::sync::mpsc::Receiver<Bytes>>,
     /// The data-layer settings, re-read only when the configuration changes.

@@ -1,13 +1,16 @@
 //! Per-command statistics (INFO commandstats, errorstats) and the slow log.
 //!
-//! Command counters are atomics indexed by the command's place in the static table, so the
-//! hot path records a call without a lock or an allocation.
+//! Command counters are atomics indexed by the command's place in the static table, one set
+//! per thread shard (`store::counter`), so the hot path records a call without a lock, an
+//! allocation, or a cache line shared with another core.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use parking_lot::Mutex;
+
+use store::counter::{SHARDS, my_shard};
 
 use crate::commands::table::{self, Command};
 
@@ -29,7 +32,8 @@ struct StatCell {
 }
 
 pub struct CommandStats {
-    cells: Box<[StatCell]>,
+    /// `cells[shard][index]`.
+    cells: Vec<Box<[StatCell]>>,
     /// Full names (`cluster|info`), by cell index.
     names: Vec<String>,
     /// Cell index by the address of the command's table entry.
@@ -46,7 +50,9 @@ impl Default for CommandStats {
             names.push(table::full_name(c.1, c.0));
         }
         CommandStats {
-            cells: names.iter().map(|_| StatCell::default()).collect(),
+            cells: (0..SHARDS)
+                .map(|_| names.iter().map(|_| StatCell::default()).collect())
+                .collect(),
             names,
             index,
             errors: Mutex::new(HashMap::new()),
@@ -65,21 +71,18 @@ impl CommandStats {
         self.names.get(index).map_or("NULL", String::as_str)
     }
 
-    /// Adds a connection's batched counts (see [`PendingStats`]).
-    pub fn merge(&self, pending: &mut PendingStats) {
-        for p in pending.entries.drain(..) {
-            if let Some(c) = self.cells.get(p.index) {
-                c.calls.fetch_add(p.calls, Ordering::Relaxed);
-                c.usec.fetch_add(p.usec, Ordering::Relaxed);
-                if p.failed > 0 {
-                    c.failed.fetch_add(p.failed, Ordering::Relaxed);
-                }
+    pub fn record(&self, index: usize, usec: u64, failed: bool) {
+        if let Some(c) = self.cells[my_shard()].get(index) {
+            c.calls.fetch_add(1, Ordering::Relaxed);
+            c.usec.fetch_add(usec, Ordering::Relaxed);
+            if failed {
+                c.failed.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
 
     pub fn record_rejected(&self, index: usize) {
-        if let Some(c) = self.cells.get(index) {
+        if let Some(c) = self.cells[my_shard()].get(index) {
             c.rejected.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -100,27 +103,32 @@ impl CommandStats {
     pub fn total_calls(&self) -> u64 {
         self.cells
             .iter()
+            .flat_map(|shard| shard.iter())
             .map(|c| c.calls.load(Ordering::Relaxed))
             .sum()
+    }
+
+    /// One command's counters summed over the shards.
+    fn stat(&self, index: usize) -> CommandStat {
+        let mut s = CommandStat::default();
+        for shard in &self.cells {
+            if let Some(c) = shard.get(index) {
+                s.calls += c.calls.load(Ordering::Relaxed);
+                s.usec += c.usec.load(Ordering::Relaxed);
+                s.rejected_calls += c.rejected.load(Ordering::Relaxed);
+                s.failed_calls += c.failed.load(Ordering::Relaxed);
+            }
+        }
+        s
     }
 
     /// Commands that were called or rejected at least once, by name.
     pub fn snapshot(&self) -> Vec<(String, CommandStat)> {
         let mut v: Vec<(String, CommandStat)> = self
-            .cells
+            .names
             .iter()
-            .zip(&self.names)
-            .map(|(c, n)| {
-                (
-                    n.clone(),
-                    CommandStat {
-                        calls: c.calls.load(Ordering::Relaxed),
-                        usec: c.usec.load(Ordering::Relaxed),
-                        rejected_calls: c.rejected.load(Ordering::Relaxed),
-                        failed_calls: c.failed.load(Ordering::Relaxed),
-                    },
-                )
-            })
+            .enumerate()
+            .map(|(i, n)| (n.clone(), self.stat(i)))
             .filter(|(_, s)| s.calls + s.rejected_calls > 0)
             .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
@@ -139,51 +147,12 @@ impl CommandStats {
     }
 
     pub fn reset(&self) {
-        for c in self.cells.iter() {
+        for c in self.cells.iter().flat_map(|shard| shard.iter()) {
             for a in [&c.calls, &c.usec, &c.rejected, &c.failed] {
                 a.store(0, Ordering::Relaxed);
             }
         }
         self.errors.lock().clear();
-    }
-}
-
-/// Counts a connection gathers while it executes one read batch, merged into the shared
-/// [`CommandStats`] once per batch: shared counters written by every worker thread on every
-/// command would bounce their cache lines between cores (measured: the top cost of a
-/// pipelined GET before batching).
-#[derive(Default)]
-pub struct PendingStats {
-    entries: Vec<PendingStat>,
-}
-
-struct PendingStat {
-    index: usize,
-    calls: u64,
-    usec: u64,
-    failed: u64,
-}
-
-impl PendingStats {
-    pub fn record(&mut self, index: usize, usec: u64, failed: bool) {
-        let failed = u64::from(failed);
-        match self.entries.iter_mut().find(|e| e.index == index) {
-            Some(e) => {
-                e.calls += 1;
-                e.usec += usec;
-                e.failed += failed;
-            }
-            None => self.entries.push(PendingStat {
-                index,
-                calls: 1,
-                usec,
-                failed,
-            }),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 }
 

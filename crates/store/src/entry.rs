@@ -149,7 +149,10 @@ impl Entry {
     ) -> Entry {
         let value_len: usize = value_parts.iter().map(|p| p.len()).sum();
         let expire_len = if expire_at.is_some() { 8 } else { 0 };
-        let mut v = Vec::with_capacity(HEADER + expire_len + 10 + key.len() + value_len);
+        // Exactly the block's size: `into_boxed_slice` then keeps the allocation as it is
+        // instead of shrinking it (a realloc on every write, seen in `perf`).
+        let mut v =
+            Vec::with_capacity(HEADER + expire_len + varint_len(key.len()) + key.len() + value_len);
         let mut flags = vtype.to_bits() | (encoding.to_bits() << 4);
         if expire_at.is_some() {
             flags |= FLAG_EXPIRE;
@@ -349,6 +352,15 @@ pub fn serialized_string_len(value: &[u8], encoding: StrEncoding) -> usize {
     }
 }
 
+fn varint_len(mut n: usize) -> usize {
+    let mut len = 1;
+    while n >= 0x80 {
+        n >>= 7;
+        len += 1;
+    }
+    len
+}
+
 fn write_varint(v: &mut Vec<u8>, mut n: usize) {
     loop {
         let byte = (n & 0x7f) as u8;
@@ -413,6 +425,16 @@ mod tests {
         assert_eq!(e.expire_at(), None);
         assert_eq!(e.str_value(), b"123");
         assert_eq!(e.clock(), 0xabcdef);
+    }
+
+    #[test]
+    fn varint_lengths_match_what_is_written() {
+        for n in [0, 1, 127, 128, 300, 16383, 16384, 1 << 30] {
+            let mut v = Vec::new();
+            write_varint(&mut v, n);
+            assert_eq!(v.len(), varint_len(n), "{n}");
+            assert_eq!(read_varint(&v), (n, v.len()));
+        }
     }
 
     #[test]

@@ -9,31 +9,31 @@
 //! cycle) lock one slot at a time.
 
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry as TableEntry;
 use parking_lot::{Mutex, MutexGuard};
 use slot_map::{SLOT_COUNT, Slot, key_slot};
 
+use crate::counter::Counter;
 use crate::entry::Entry;
 use crate::error::CmdError;
 
 /// Keyspace-wide statistics shared by every database (INFO stats).
-#[derive(Default, Debug)]
+#[derive(Default)]
 pub struct KeyspaceStats {
-    pub expired_keys: AtomicU64,
-    pub keyspace_hits: AtomicU64,
-    pub keyspace_misses: AtomicU64,
+    pub expired_keys: Counter,
+    pub keyspace_hits: Counter,
+    pub keyspace_misses: Counter,
     /// Changes since the last save (Redis `server.dirty`).
-    pub dirty: AtomicU64,
+    pub dirty: Counter,
 }
 
 impl KeyspaceStats {
     pub fn reset(&self) {
-        self.expired_keys.store(0, Ordering::Relaxed);
-        self.keyspace_hits.store(0, Ordering::Relaxed);
-        self.keyspace_misses.store(0, Ordering::Relaxed);
+        self.expired_keys.reset();
+        self.keyspace_hits.reset();
+        self.keyspace_misses.reset();
     }
 }
 
@@ -67,8 +67,8 @@ impl SlotTable {
 pub struct Keyspace {
     slots: Box<[Mutex<SlotTable>]>,
     hasher: hashbrown::DefaultHashBuilder,
-    keys: AtomicU64,
-    volatile: AtomicU64,
+    keys: Counter,
+    volatile: Counter,
     stats: std::sync::Arc<KeyspaceStats>,
 }
 
@@ -79,15 +79,15 @@ impl Keyspace {
                 .map(|_| Mutex::new(SlotTable::default()))
                 .collect(),
             hasher: hashbrown::DefaultHashBuilder::default(),
-            keys: AtomicU64::new(0),
-            volatile: AtomicU64::new(0),
+            keys: Counter::default(),
+            volatile: Counter::default(),
             stats,
         }
     }
 
     /// Number of keys (DBSIZE); may include keys that expired but were not yet reclaimed, as in Redis.
     pub fn len(&self) -> u64 {
-        self.keys.load(Ordering::Relaxed)
+        self.keys.get()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -96,7 +96,7 @@ impl Keyspace {
 
     /// Number of keys with an expiry (INFO keyspace `expires=`).
     pub fn volatile_len(&self) -> u64 {
-        self.volatile.load(Ordering::Relaxed)
+        self.volatile.get()
     }
 
     pub fn stats(&self) -> &KeyspaceStats {
@@ -172,7 +172,7 @@ impl<'a> SlotGuard<'a> {
         };
         if expired {
             self.remove_hashed(hash, key);
-            self.ks.stats.expired_keys.fetch_add(1, Ordering::Relaxed);
+            self.ks.stats.expired_keys.add(1);
         }
         expired
     }
@@ -218,7 +218,7 @@ impl<'a> SlotGuard<'a> {
                 self.adjust_volatile(old_volatile, new_volatile);
             }
             None => {
-                self.ks.keys.fetch_add(1, Ordering::Relaxed);
+                self.ks.keys.add(1);
                 self.adjust_volatile(false, new_volatile);
             }
         }
@@ -238,7 +238,7 @@ impl<'a> SlotGuard<'a> {
             .find_entry(hash, |e| e.key() == key)
             .ok()?;
         let (entry, _) = found.remove();
-        self.ks.keys.fetch_sub(1, Ordering::Relaxed);
+        self.ks.keys.add(-1);
         self.adjust_volatile(entry.expire_at().is_some(), false);
         Some(entry)
     }
@@ -259,11 +259,11 @@ impl<'a> SlotGuard<'a> {
         match (was, is) {
             (false, true) => {
                 self.table.volatile += 1;
-                self.ks.volatile.fetch_add(1, Ordering::Relaxed);
+                self.ks.volatile.add(1);
             }
             (true, false) => {
                 self.table.volatile -= 1;
-                self.ks.volatile.fetch_sub(1, Ordering::Relaxed);
+                self.ks.volatile.add(-1);
             }
             _ => {}
         }
@@ -278,10 +278,8 @@ impl<'a> SlotGuard<'a> {
             .entries
             .shrink_to_fit(|e| self.ks.hasher.hash_one(e.key()));
         self.table.volatile = 0;
-        self.ks.keys.fetch_sub(n as u64, Ordering::Relaxed);
-        self.ks
-            .volatile
-            .fetch_sub(volatile as u64, Ordering::Relaxed);
+        self.ks.keys.add(-(n as i64));
+        self.ks.volatile.add(-(volatile as i64));
         n
     }
 
@@ -304,10 +302,7 @@ impl<'a> SlotGuard<'a> {
         for key in &expired {
             self.remove(key);
         }
-        self.ks
-            .stats
-            .expired_keys
-            .fetch_add(expired.len() as u64, Ordering::Relaxed);
+        self.ks.stats.expired_keys.add(expired.len() as i64);
         (expired.len(), next)
     }
 }
@@ -318,10 +313,14 @@ impl<'a> SlotGuard<'a> {
 /// locking costs no allocation.
 pub struct Locked<'a> {
     guards: Guards<'a>,
-    /// The last key resolved (pointer and length) and its guard index: handlers look the same
-    /// argument up several times, and its slot need not be hashed again.
-    last: (usize, usize, usize),
+    /// Keys whose slot is already known (argument pointer, length, slot): the dispatcher
+    /// hashed them to lock their slots, and handlers look the same arguments up again.
+    known: [(usize, usize, Slot); KNOWN_KEYS],
+    known_len: usize,
 }
+
+/// How many key slots a [`Locked`] remembers (MSET's ten keys fit; more are hashed again).
+const KNOWN_KEYS: usize = 16;
 
 enum Guards<'a> {
     None,
@@ -333,7 +332,17 @@ impl<'a> Locked<'a> {
     fn new(guards: Guards<'a>) -> Locked<'a> {
         Locked {
             guards,
-            last: (0, 0, usize::MAX),
+            known: [(0, 0, 0); KNOWN_KEYS],
+            known_len: 0,
+        }
+    }
+
+    /// Records that `key` (this very argument buffer) hashes to `slot`, so [`Self::table`]
+    /// need not hash it again. The caller computed `slot` from `key`.
+    pub fn remember(&mut self, key: &[u8], slot: Slot) {
+        if self.known_len < KNOWN_KEYS {
+            self.known[self.known_len] = (key.as_ptr() as usize, key.len(), slot);
+            self.known_len += 1;
         }
     }
 
@@ -341,28 +350,17 @@ impl<'a> Locked<'a> {
     /// declares the wrong key positions for the command; it is reported, never served unlocked.
     pub fn table(&mut self, key: &[u8]) -> Result<&mut SlotGuard<'a>, CmdError> {
         let id = (key.as_ptr() as usize, key.len());
-        let cached = (self.last.0, self.last.1) == id;
-        let idx = if cached {
-            self.last.2
-        } else {
-            let slot = key_slot(key);
-            let found = match &self.guards {
-                Guards::None => None,
-                Guards::One(g) => (g.slot == slot).then_some(0),
-                Guards::Many(v) => v.binary_search_by_key(&slot, |g| g.slot).ok(),
-            };
-            let Some(i) = found else {
-                return Err(CmdError::UnlockedKey(slot));
-            };
-            self.last = (id.0, id.1, i);
-            i
-        };
+        let slot = self.known[..self.known_len]
+            .iter()
+            .find(|k| (k.0, k.1) == id)
+            .map_or_else(|| key_slot(key), |k| k.2);
         match &mut self.guards {
-            Guards::One(g) => Ok(g),
-            Guards::Many(v) => v
-                .get_mut(idx)
-                .ok_or_else(|| CmdError::UnlockedKey(key_slot(key))),
-            Guards::None => Err(CmdError::UnlockedKey(key_slot(key))),
+            Guards::One(g) if g.slot == slot => Ok(g),
+            Guards::Many(v) => match v.binary_search_by_key(&slot, |g| g.slot) {
+                Ok(i) => Ok(&mut v[i]),
+                Err(_) => Err(CmdError::UnlockedKey(slot)),
+            },
+            _ => Err(CmdError::UnlockedKey(slot)),
         }
     }
 
@@ -406,7 +404,7 @@ mod tests {
         assert!(locked.table(b"b").unwrap().get(b"b", 101).is_none());
         assert_eq!(ks.len(), 2);
         assert_eq!(ks.volatile_len(), 0);
-        assert_eq!(ks.stats().expired_keys.load(Ordering::Relaxed), 1);
+        assert_eq!(ks.stats().expired_keys.get(), 1);
         assert!(locked.table(b"a").unwrap().set_expire(b"a", Some(5)));
         assert_eq!(ks.volatile_len(), 1);
         locked.table(b"a").unwrap().insert(string(b"a", b"x", None));

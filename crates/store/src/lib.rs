@@ -14,6 +14,7 @@
 
 pub mod clock;
 pub mod cmd;
+pub mod counter;
 pub mod databases;
 pub mod digest;
 pub mod entry;
@@ -24,6 +25,7 @@ pub mod reply;
 
 use bytes::Bytes;
 
+pub use counter::Counter;
 pub use databases::Databases;
 pub use error::{CmdError, CmdResult};
 pub use keyspace::{Keyspace, KeyspaceStats, Locked};

@@ -208,7 +208,7 @@ fn persistence_section(server: &Server, out: &mut String) {
     field(
         out,
         "rdb_changes_since_last_save",
-        server.dbs.stats().dirty.load(Ordering::Relaxed),
+        server.dbs.stats().dirty.get(),
     );
     field(out, "rdb_bgsave_in_progress", 0);
     field(
@@ -226,12 +226,11 @@ fn persistence_section(server: &Server, out: &mut String) {
 fn stats_section(server: &Server, out: &mut String) {
     let s = &server.stats;
     let ks = server.dbs.stats();
-    let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
     out.push_str("# Stats\r\n");
     field(
         out,
         "total_connections_received",
-        load(&s.total_connections_received),
+        s.total_connections_received.get(),
     );
     field(
         out,
@@ -239,25 +238,25 @@ fn stats_section(server: &Server, out: &mut String) {
         server.command_stats.total_calls(),
     );
     field(out, "instantaneous_ops_per_sec", 0);
-    field(out, "total_net_input_bytes", load(&s.net_input_bytes));
-    field(out, "total_net_output_bytes", load(&s.net_output_bytes));
-    field(out, "rejected_connections", load(&s.rejected_connections));
-    field(out, "expired_keys", load(&ks.expired_keys));
+    field(out, "total_net_input_bytes", s.net_input_bytes.get());
+    field(out, "total_net_output_bytes", s.net_output_bytes.get());
+    field(out, "rejected_connections", s.rejected_connections.get());
+    field(out, "expired_keys", ks.expired_keys.get());
     field(out, "evicted_keys", 0);
-    field(out, "keyspace_hits", load(&ks.keyspace_hits));
-    field(out, "keyspace_misses", load(&ks.keyspace_misses));
+    field(out, "keyspace_hits", ks.keyspace_hits.get());
+    field(out, "keyspace_misses", ks.keyspace_misses.get());
     field(out, "pubsub_channels", 0);
     field(out, "pubsub_patterns", 0);
-    field(out, "total_error_replies", load(&s.total_error_replies));
+    field(out, "total_error_replies", s.total_error_replies.get());
     field(
         out,
         "unexpected_error_replies",
-        load(&s.unexpected_error_replies),
+        s.unexpected_error_replies.get(),
     );
     field(
         out,
         "client_query_buffer_limit_disconnections",
-        load(&s.client_qbuf_limit_disconnections),
+        s.client_qbuf_limit_disconnections.get(),
     );
 }
 

@@ -43,7 +43,7 @@ pub fn execute(
             feed_monitors(server, session, args, session.db_index);
         }
         let elapsed = started.elapsed().as_micros() as u64;
-        session.pending_stats.record(index, elapsed, failed);
+        server.command_stats.record(index, elapsed, failed);
         let threshold = server.slowlog_threshold_us.load(Ordering::Relaxed);
         if threshold >= 0 && elapsed as i64 >= threshold {
             server.slowlog_record(session, args, elapsed);
@@ -98,10 +98,7 @@ pub fn paused_until(server: &Server, args: &[Bytes], now_ms: i64) -> Option<i64>
 }
 
 fn write_error(server: &Server, out: &mut BytesMut, text: &str) {
-    server
-        .stats
-        .total_error_replies
-        .fetch_add(1, Ordering::Relaxed);
+    server.stats.total_error_replies.add(1);
     server.command_stats.record_error(text);
     resp::encode::error(out, text.as_bytes());
 }
@@ -162,11 +159,18 @@ fn dispatch(
     let result = match cmd.run {
         Run::Data(handler) => {
             let settings = session.settings(server);
-            let mut slots = std::mem::take(&mut session.scratch_slots);
-            slots.clear();
-            slots.extend(key_indices.iter().map(|&i| slot_map::key_slot(&args[i])));
+            // Each key is hashed once: its slot is both locked and handed to the handler.
+            let mut key_slots = std::mem::take(&mut session.scratch_slots);
+            key_slots.clear();
+            key_slots.extend(key_indices.iter().map(|&i| slot_map::key_slot(&args[i])));
+            let mut lock_order = std::mem::take(&mut session.scratch_lock_order);
+            lock_order.clear();
+            lock_order.extend_from_slice(&key_slots);
             let db: &Keyspace = &session.db;
-            let mut locked = db.lock_slots(&mut slots);
+            let mut locked = db.lock_slots(&mut lock_order);
+            for (&i, &slot) in key_indices.iter().zip(&key_slots) {
+                locked.remember(&args[i], slot);
+            }
             let mut ctx = Ctx {
                 dbs: &server.dbs,
                 db,
@@ -178,7 +182,8 @@ fn dispatch(
             };
             let r = handler(&mut ctx, args).map(|_| ());
             drop(locked);
-            session.scratch_slots = slots;
+            session.scratch_slots = key_slots;
+            session.scratch_lock_order = lock_order;
             r
         }
         Run::DataUnlocked(handler) => {

@@ -7,8 +7,6 @@
 pub mod keys;
 pub mod strings;
 
-use std::sync::atomic::Ordering;
-
 use crate::entry::{Entry, ValueType};
 use crate::error::CmdError;
 use crate::{Ctx, Keyspace, Locked, StoreSettings, clock};
@@ -42,11 +40,11 @@ pub(crate) fn lookup_read<'g>(
     match guard.get_mut(key, now_ms) {
         Some(e) => {
             e.set_clock(clock::touched(settings, now_ms, e.clock()));
-            stats.keyspace_hits.fetch_add(1, Ordering::Relaxed);
+            stats.keyspace_hits.add(1);
             Ok(Some(&*e))
         }
         None => {
-            stats.keyspace_misses.fetch_add(1, Ordering::Relaxed);
+            stats.keyspace_misses.add(1);
             Ok(None)
         }
     }
@@ -94,6 +92,6 @@ impl Ctx<'_, '_> {
 
     /// Records `n` changes to the dataset (Redis `server.dirty`).
     pub fn dirty(&self, n: u64) {
-        self.db.stats().dirty.fetch_add(n, Ordering::Relaxed);
+        self.db.stats().dirty.add(n as i64);
     }
 }
