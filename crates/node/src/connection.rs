@@ -26,6 +26,9 @@ pub async fn accept_loop(server: Arc<Server>, listener: tokio::net::TcpListener)
             r = listener.accept() => r,
             _ = server.shutdown.notified() => return,
         };
+        if server.shutting_down.load(Ordering::Acquire) {
+            return;
+        }
         let (stream, peer) = match accepted {
             Ok(x) => x,
             Err(e) => {
@@ -126,6 +129,9 @@ async fn next_monitor_line(
 
 /// Holds a command back while CLIENT PAUSE applies to it.
 async fn wait_while_paused(server: &Server, args: &[Bytes]) {
+    if server.pause_until_ms.load(Ordering::Relaxed) == 0 {
+        return;
+    }
     while let Some(until) = commands::paused_until(server, args, unix_ms()) {
         let wait = std::time::Duration::from_millis((until - unix_ms()).max(1) as u64);
         tokio::select! {
@@ -146,11 +152,11 @@ async fn connection_loop(
     let mut parser = RequestParser::default();
     let mut args: Vec<Bytes> = Vec::new();
     let handle = session.handle.clone();
-    // Created once: registering a waiter on every read would take the notifiers' locks (the
-    // shutdown one is shared by every connection) on the hot path.
+    // Created once: registering a waiter on every read would take the notifier's lock on the
+    // hot path. Shutdown reaches connections through the same notifier (`request_shutdown`
+    // kills every client), so one waiter is polled per idle wait, not two.
     let killed = handle.kill_notify.notified();
-    let shutdown = server.shutdown.notified();
-    tokio::pin!(killed, shutdown);
+    tokio::pin!(killed);
     // The protocol limits, re-read only when CONFIG SET changed the configuration.
     let mut cached_limits = (0u64, Limits::default(), usize::MAX);
     loop {
@@ -187,7 +193,6 @@ async fn connection_loop(
                 }
             }
             _ = &mut killed => 0,
-            _ = &mut shutdown => 0,
             line = next_monitor_line(&mut session.monitor) => {
                 match line {
                     Some(line) => {

@@ -47,7 +47,9 @@ fn main() -> ExitCode {
         _ => {}
     }
     let (file, options): (Option<PathBuf>, &[String]) = match args.first() {
-        Some(first) if !first.starts_with("--") => (Some(PathBuf::from(first)), &args[1..]),
+        // As redis-server: a first argument not starting with `-` is the config file (`-` alone
+        // means "read the config from stdin", handled with the options).
+        Some(first) if !first.starts_with('-') => (Some(PathBuf::from(first)), &args[1..]),
         _ => (None, &args[..]),
     };
     let cfg = match config::Config::load(file.as_deref(), options) {

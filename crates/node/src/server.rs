@@ -21,9 +21,26 @@ use crate::stats::{CommandStats, SlowLog};
 
 /// Unix time in milliseconds.
 pub fn unix_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    let (sec, nsec) = clock(libc::CLOCK_REALTIME);
+    sec * 1000 + nsec / 1_000_000
+}
+
+/// Microseconds on the monotonic clock, for durations (command timing).
+pub fn monotonic_us() -> u64 {
+    let (sec, nsec) = clock(libc::CLOCK_MONOTONIC);
+    (sec * 1_000_000 + nsec / 1000) as u64
+}
+
+/// One `clock_gettime` (a vDSO call): seconds and nanoseconds. Read on every command, so it
+/// avoids `SystemTime`/`Instant` arithmetic, which cost more than the read itself.
+fn clock(id: libc::clockid_t) -> (i64, i64) {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec we pass; both clocks always exist on Linux.
+    unsafe { libc::clock_gettime(id, &mut ts) };
+    (ts.tv_sec, ts.tv_nsec)
 }
 
 /// Unix time in microseconds.
@@ -148,6 +165,9 @@ impl Server {
     pub fn request_shutdown(&self) {
         self.shutting_down.store(true, Ordering::Release);
         self.shutdown.notify_waiters();
+        for client in self.clients.all() {
+            client.kill();
+        }
     }
 }
 

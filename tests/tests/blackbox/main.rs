@@ -18,6 +18,7 @@
 //! - `cluster`: a single cluster-mode node: CLUSTER replies, routing errors, nodes.conf.
 //! - `server`: DEBUG DIGEST against Redis, MONITOR, CLIENT PAUSE, OBJECT FREQ, CONFIG SET
 //!   port, SHUTDOWN and the pidfile.
+//! - `startup`: fatal config errors as Redis prints them, file + options, config from stdin.
 //! - `tools`: `redis-cli --cluster check` and `redis-benchmark` against a cluster node.
 
 mod clients;
@@ -27,6 +28,7 @@ mod differential;
 mod expiry;
 mod keys;
 mod server;
+mod startup;
 mod strings;
 mod support;
 mod tools;

@@ -9,7 +9,6 @@ pub mod table;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use store::{CmdError, Ctx, Keyspace, Locked, Reply};
@@ -28,7 +27,7 @@ pub fn execute(
     out: &mut BytesMut,
     now_ms: i64,
 ) {
-    let started = Instant::now();
+    let started = crate::server::monotonic_us();
     session.refresh_db(server);
     let mark = out.len();
     let mode_before = session.reply_mode;
@@ -42,7 +41,7 @@ pub fn execute(
             // shown as run in db 2).
             feed_monitors(server, session, args, session.db_index);
         }
-        let elapsed = started.elapsed().as_micros() as u64;
+        let elapsed = crate::server::monotonic_us().saturating_sub(started);
         server.command_stats.record(index, elapsed, failed);
         let threshold = server.slowlog_threshold_us.load(Ordering::Relaxed);
         if threshold >= 0 && elapsed as i64 >= threshold {

@@ -1741,8 +1741,8 @@ impl std::fmt::Display for CommandName {
 
 /// Finds a top-level command by name, case-insensitively.
 pub fn lookup(name: &[u8]) -> Option<&'static Command> {
-    static INDEX: OnceLock<HashMap<&'static str, &'static Command>> = OnceLock::new();
-    let index = INDEX.get_or_init(|| COMMANDS.iter().map(|c| (c.name, c)).collect());
+    static INDEX: OnceLock<HashMap<&'static [u8], &'static Command>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| COMMANDS.iter().map(|c| (c.name.as_bytes(), c)).collect());
     let mut lower = [0u8; 32];
     if name.len() > lower.len() {
         return None;
@@ -1750,8 +1750,7 @@ pub fn lookup(name: &[u8]) -> Option<&'static Command> {
     for (d, s) in lower.iter_mut().zip(name) {
         *d = s.to_ascii_lowercase();
     }
-    let lower = std::str::from_utf8(&lower[..name.len()]).ok()?;
-    index.get(lower).copied()
+    index.get(&lower[..name.len()]).copied()
 }
 
 /// The full name (`cluster|info`) of a command or subcommand, for error texts and stats.
