@@ -175,19 +175,23 @@ async fn connection_loop(
             r = stream.readable() => {
                 r?;
                 let spare = input.capacity() - input.len();
-                match stream.try_read_buf(&mut input) {
-                    Ok(n) => {
-                        // A read that did not fill the buffer drained the socket: forget the
-                        // readiness now instead of paying a read that fails with EAGAIN next
-                        // time (one read per request, as Redis does). tokio clears it only if
-                        // no newer readiness arrived meanwhile, so no data is missed.
-                        if n > 0 && n < spare {
-                            let _ = stream.try_io(Interest::READABLE, || {
-                                Err::<(), _>(std::io::ErrorKind::WouldBlock.into())
-                            });
-                        }
-                        n
+                let mut got = 0;
+                // A read that does not fill the buffer drained the socket: report it as
+                // WouldBlock from inside `try_io`, so tokio forgets the readiness it saw
+                // before the read (and only that: readiness that arrived meanwhile has a newer
+                // tick and is kept). The next wait then sleeps instead of issuing a read that
+                // fails with EAGAIN: one read per request, as Redis does.
+                let read = stream.try_io(Interest::READABLE, || {
+                    got = stream.try_read_buf(&mut input)?;
+                    if got > 0 && got < spare {
+                        Err(std::io::ErrorKind::WouldBlock.into())
+                    } else {
+                        Ok(got)
                     }
+                });
+                match read {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && got > 0 => got,
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
                     Err(e) => return Err(e),
                 }

@@ -80,3 +80,70 @@ fn redis_benchmark_runs_without_errors() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `redis-cli --pipe` streams commands as fast as the socket takes them while it reads the
+/// replies: the mass-insert path users load data with. It found a lost-wakeup race in the
+/// connection loop (readiness forgotten after a short read while more data had arrived),
+/// which left the pipe waiting forever; this run must finish, with every reply.
+#[test]
+fn redis_cli_pipe_mass_insert_completes() -> anyhow::Result<()> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+
+    let server = Server::start(ServerKind::Tessera, &[])?;
+    const KEYS: usize = 300_000;
+    let mut input = Vec::with_capacity(KEYS * 50);
+    for i in 0..KEYS {
+        let key = format!("key:{i}");
+        let value = format!("{i:016}");
+        write!(
+            input,
+            "*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n$16\r\n{value}\r\n",
+            key.len()
+        )?;
+    }
+    let mut child = Command::new("redis-cli")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &server.port().to_string(),
+            "--pipe",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stdin"))?;
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            anyhow::bail!("redis-cli --pipe did not finish within 120 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("writer thread panicked"))??;
+    let output = child.wait_with_output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    ensure!(
+        status.success() && stdout.contains(&format!("errors: 0, replies: {KEYS}")),
+        "{status}\n{stdout}"
+    );
+    let dbsize = redis_cli(server.port(), &["dbsize"])?;
+    ensure!(
+        dbsize.stdout.trim() == KEYS.to_string(),
+        "{}",
+        describe(&dbsize)
+    );
+    Ok(())
+}
