@@ -3,125 +3,27 @@
 //! back), and `main()`'s translation of `--name value ...` command-line options into extra
 //! config lines. Knows nothing about individual directives.
 
-use crate::number::is_c_space;
-
-/// Splits a line the way Redis's `sdssplitargs` does: blanks separate arguments,
-/// `"double quotes"` understand `\n \r \t \b \a \xHH` and `\<any>`, `'single quotes'`
-/// understand only `\'`, and a closing quote must be followed by a blank or the end.
-/// Returns `None` for unbalanced quotes. A NUL byte ends the line, as it does for C.
+/// Splits a line the way Redis's `sdssplitargs` does (the rules are `resp::split_args`'s,
+/// shared with inline commands): blanks separate arguments, `"double quotes"` understand
+/// `\n \r \t \b \a \xHH` and `\<any>`, `'single quotes'` understand only `\'`, and a
+/// closing quote must be followed by a blank or the end. Returns `None` for unbalanced
+/// quotes. A NUL byte ends the line, as it does for C.
 pub(crate) fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     let line = match line.iter().position(|&b| b == 0) {
         Some(nul) => &line[..nul],
         None => line,
     };
-    let at = |index: usize| line.get(index).copied().unwrap_or(0);
-    let mut args = Vec::new();
-    let mut index = 0;
-    loop {
-        while index < line.len() && is_c_space(line[index]) {
-            index += 1;
-        }
-        if index >= line.len() {
-            return Some(args);
-        }
-        let mut current = Vec::new();
-        let mut in_double = false;
-        let mut in_single = false;
-        loop {
-            let byte = at(index);
-            if in_double {
-                if byte == b'\\'
-                    && at(index + 1) == b'x'
-                    && at(index + 2).is_ascii_hexdigit()
-                    && at(index + 3).is_ascii_hexdigit()
-                {
-                    current.push(hex_value(at(index + 2)) * 16 + hex_value(at(index + 3)));
-                    index += 3;
-                } else if byte == b'\\' && at(index + 1) != 0 {
-                    index += 1;
-                    current.push(match at(index) {
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'b' => 0x08,
-                        b'a' => 0x07,
-                        other => other,
-                    });
-                } else if byte == b'"' {
-                    let next = at(index + 1);
-                    if next != 0 && !is_c_space(next) {
-                        return None;
-                    }
-                    index += 1;
-                    break;
-                } else if byte == 0 {
-                    return None;
-                } else {
-                    current.push(byte);
-                }
-            } else if in_single {
-                if byte == b'\\' && at(index + 1) == b'\'' {
-                    index += 1;
-                    current.push(b'\'');
-                } else if byte == b'\'' {
-                    let next = at(index + 1);
-                    if next != 0 && !is_c_space(next) {
-                        return None;
-                    }
-                    index += 1;
-                    break;
-                } else if byte == 0 {
-                    return None;
-                } else {
-                    current.push(byte);
-                }
-            } else {
-                match byte {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => {
-                        if byte != 0 {
-                            index += 1;
-                        }
-                        break;
-                    }
-                    b'"' => in_double = true,
-                    b'\'' => in_single = true,
-                    other => current.push(other),
-                }
-            }
-            index += 1;
-        }
-        args.push(current);
-    }
+    Some(
+        resp::split_args(line)?
+            .into_iter()
+            .map(|arg| arg.to_vec())
+            .collect(),
+    )
 }
 
-fn hex_value(digit: u8) -> u8 {
-    match digit {
-        b'0'..=b'9' => digit - b'0',
-        b'a'..=b'f' => digit - b'a' + 10,
-        _ => digit - b'A' + 10,
-    }
-}
-
-/// Redis's `sdscatrepr`: the bytes in double quotes, with `\\ \" \n \r \t \a \b` escaped
-/// and every other non-printable byte written as `\xHH`.
+/// Redis's `sdscatrepr` (`resp::repr`): how CONFIG REWRITE quotes a value.
 pub(crate) fn quote(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() + 2);
-    out.push('"');
-    for &byte in bytes {
-        match byte {
-            b'\\' => out.push_str("\\\\"),
-            b'"' => out.push_str("\\\""),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x07 => out.push_str("\\a"),
-            0x08 => out.push_str("\\b"),
-            0x20..=0x7e => out.push(char::from(byte)),
-            other => out.push_str(&format!("\\x{other:02x}")),
-        }
-    }
-    out.push('"');
-    out
+    resp::repr(bytes)
 }
 
 /// The part of `redis-server`'s command line that follows the config file, turned into

@@ -20,7 +20,7 @@ use crate::session::{ReplyMode, Session};
 const IOBUF_LEN: usize = 16 * 1024;
 
 /// Accepts connections on `listener` until shutdown.
-pub async fn accept_loop(server: Arc<Server>, listener: tokio::net::TcpListener) {
+pub async fn accept_loop(server: Arc<Server>, listener: Arc<tokio::net::TcpListener>) {
     loop {
         let accepted = tokio::select! {
             r = listener.accept() => r,

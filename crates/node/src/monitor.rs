@@ -55,25 +55,6 @@ impl Monitors {
     }
 }
 
-/// Redis `sdscatrepr`: a quoted, escaped representation of `s`.
-fn repr(out: &mut Vec<u8>, s: &[u8]) {
-    out.push(b'"');
-    for &c in s {
-        match c {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            7 => out.extend_from_slice(b"\\a"),
-            8 => out.extend_from_slice(b"\\b"),
-            c if c.is_ascii_graphic() || c == b' ' => out.push(c),
-            c => out.extend_from_slice(format!("\\x{c:02x}").as_bytes()),
-        }
-    }
-    out.push(b'"');
-}
-
 /// One MONITOR line: `+<secs>.<usecs> [<db> <peer>] "arg" "arg"\r\n`.
 pub fn format_line(unix_us: i64, db: usize, peer: &str, args: &[Bytes]) -> Bytes {
     let mut out = format!(
@@ -86,7 +67,7 @@ pub fn format_line(unix_us: i64, db: usize, peer: &str, args: &[Bytes]) -> Bytes
         if i > 0 {
             out.push(b' ');
         }
-        repr(&mut out, a);
+        out.extend_from_slice(resp::repr(a).as_bytes());
     }
     out.extend_from_slice(b"\r\n");
     Bytes::from(out)

@@ -97,7 +97,7 @@ pub struct Server {
     /// The port clients connect to (INFO `tcp_port`); CONFIG SET port moves it.
     pub port: std::sync::atomic::AtomicU16,
     /// The accept loops of the current listeners (replaced by CONFIG SET port/bind).
-    pub accept_tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    pub accept_tasks: Mutex<Vec<AcceptTask>>,
     pub monitors: crate::monitor::Monitors,
     /// CLIENT PAUSE: until when (unix ms), and whether every command or only writes wait.
     pub pause_until_ms: AtomicI64,
@@ -267,7 +267,7 @@ impl Server {
         // Same port (or the new one is busy): the old sockets must close before the new ones
         // can bind. Closing takes effect when the aborted accept loops drop their listeners.
         for t in self.accept_tasks.lock().drain(..) {
-            t.abort();
+            t.stop();
         }
         let attempt = |cfg: &config::Config| {
             tokio::task::block_in_place(|| {
@@ -298,17 +298,38 @@ impl Server {
     pub fn serve_on(self: &Arc<Self>, listeners: Vec<std::net::TcpListener>) -> anyhow::Result<()> {
         let mut tasks = Vec::with_capacity(listeners.len());
         for l in listeners {
-            let l = TcpListener::from_std(l)?;
-            tasks.push(tokio::spawn(crate::connection::accept_loop(
+            let listener = Arc::new(TcpListener::from_std(l)?);
+            let task = tokio::spawn(crate::connection::accept_loop(
                 self.clone(),
-                l,
-            )));
+                listener.clone(),
+            ));
+            tasks.push(AcceptTask { task, listener });
         }
         let old = std::mem::replace(&mut *self.accept_tasks.lock(), tasks);
         for t in old {
-            t.abort();
+            t.stop();
         }
         Ok(())
+    }
+}
+
+/// An accept loop and its listening socket.
+pub struct AcceptTask {
+    task: tokio::task::JoinHandle<()>,
+    /// Shared with the loop, so the socket stays open (and its descriptor ours) until both
+    /// are gone.
+    listener: Arc<TcpListener>,
+}
+
+impl AcceptTask {
+    /// Stops listening now (as Redis closes the old socket before CONFIG SET port replies),
+    /// then ends the loop, which closes the descriptor when it is dropped.
+    fn stop(self) {
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&*self.listener);
+        // SAFETY: `fd` belongs to `self.listener`, which we hold, so it is open and cannot
+        // have been reused; shutdown() only changes the socket's state.
+        unsafe { libc::shutdown(fd, libc::SHUT_RDWR) };
+        self.task.abort();
     }
 }
 

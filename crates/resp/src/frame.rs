@@ -20,7 +20,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::encode::{self, Protocol};
 use crate::error::FrameError;
-use crate::number::parse_i64_strict;
+use numeric::parse_i64;
 
 /// How deeply aggregates may nest inside one frame.
 pub const MAX_DEPTH: usize = 128;
@@ -295,7 +295,7 @@ fn line(src: &[u8], start: usize) -> Result<Option<(Range<usize>, usize)>, Frame
 
 /// A non-negative length or count.
 fn length(text: &[u8]) -> Result<usize, FrameError> {
-    parse_i64_strict(text)
+    parse_i64(text)
         .and_then(|len| usize::try_from(len).ok())
         .ok_or(FrameError::InvalidLength)
 }
@@ -337,7 +337,7 @@ fn decode<A: Assemble>(
         b'+' => (Scalar::Simple(content), next),
         b'-' => (Scalar::Error(content), next),
         b':' => (
-            Scalar::Integer(parse_i64_strict(text).ok_or(FrameError::InvalidInteger)?),
+            Scalar::Integer(parse_i64(text).ok_or(FrameError::InvalidInteger)?),
             next,
         ),
         b',' => (Scalar::Double(content), next),

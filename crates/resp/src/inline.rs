@@ -38,6 +38,15 @@ fn closes_argument(line: &[u8], close: usize) -> bool {
     line.get(close + 1).is_none_or(|&next| is_c_space(next))
 }
 
+/// Redis's `sdssplitargs` on its own: the arguments of `line`, or `None` for unbalanced
+/// quotes. (The config loader cuts redis.conf lines with the same rules.)
+pub fn split_args(line: &[u8]) -> Option<Vec<Bytes>> {
+    let line = Bytes::copy_from_slice(line);
+    let mut args = Vec::new();
+    split_inline_args(&line, &mut args).ok()?;
+    Some(args)
+}
+
 /// Appends the arguments of `line` (without its line ending) to `args`. An argument with no
 /// quotes is a slice of `line`; one with quotes is built fresh.
 pub(crate) fn split_inline_args(line: &Bytes, args: &mut Vec<Bytes>) -> Result<(), ProtocolError> {

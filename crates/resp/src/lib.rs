@@ -20,10 +20,12 @@ pub mod encode;
 mod error;
 pub mod frame;
 mod inline;
-mod number;
+mod repr;
 mod request;
 
 pub use encode::Protocol;
 pub use error::{FrameError, ProtocolError};
 pub use frame::Frame;
+pub use inline::split_args;
+pub use repr::repr;
 pub use request::{Limits, RequestParser};

@@ -21,7 +21,7 @@ use memchr::memchr2;
 
 use crate::ProtocolError;
 use crate::inline::split_inline_args;
-use crate::number::parse_i64_strict;
+use numeric::parse_i64;
 
 /// Redis's `proto-max-bulk-len` default: 512 MB.
 const DEFAULT_PROTO_MAX_BULK_LEN: u64 = 512 * 1024 * 1024;
@@ -283,7 +283,7 @@ fn read_count_line(
     if line_end > buf.len() {
         return Ok(CountLine::Incomplete(search));
     }
-    let count = parse_i64_strict(&buf[1..carriage_return])
+    let count = parse_i64(&buf[1..carriage_return])
         .filter(|&count| count <= MAX_MULTIBULK_LEN)
         .ok_or(ProtocolError::InvalidMultibulkLength)?;
     if count > UNAUTHENTICATED_MAX_MULTIBULK_LEN && limits.auth_required {
@@ -345,7 +345,7 @@ fn validate_arguments(
 fn read_bulk_header(line: &[u8], limits: &Limits) -> Result<u64, ProtocolError> {
     match line.split_first() {
         Some((b'$', digits)) => {
-            let len = parse_i64_strict(digits)
+            let len = parse_i64(digits)
                 .and_then(|len| u64::try_from(len).ok())
                 .filter(|&len| len <= limits.proto_max_bulk_len)
                 .ok_or(ProtocolError::InvalidBulkLength)?;
