@@ -304,3 +304,27 @@ fn client_query_buffer_limit_applies_to_whole_commands() -> anyhow::Result<()> {
         Ok(())
     })
 }
+
+#[test]
+fn client_kill_filters_match_redis() -> anyhow::Result<()> {
+    on_both(|server, c| {
+        let mut other = server.client()?;
+        expect(&mut other, "PING", crate::support::simple("PONG"))?;
+        expect(c, "CLIENT KILL TYPE master", int(0))?;
+        expect(c, "CLIENT KILL TYPE pubsub", int(0))?;
+        expect(
+            c,
+            "CLIENT KILL TYPE bogus",
+            err("ERR Unknown client type 'bogus'"),
+        )?;
+        expect(
+            c,
+            "CLIENT KILL USER nobody",
+            err("ERR No such user 'nobody'"),
+        )?;
+        expect(c, "CLIENT KILL MAXAGE 10", syntax())?;
+        // The other client is a normal client of the default user: these kill it.
+        expect(c, "CLIENT KILL TYPE normal USER default", int(1))?;
+        Ok(())
+    })
+}

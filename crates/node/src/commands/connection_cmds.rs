@@ -326,6 +326,7 @@ pub fn client_kill(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     let mut addr: Option<String> = None;
     let mut laddr: Option<String> = None;
     let mut skipme = true;
+    let mut nobody = false;
     let mut j = 2;
     while j < args.len() {
         if j + 1 >= args.len() {
@@ -351,8 +352,25 @@ pub fn client_kill(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
             } else {
                 return Err(CmdError::Syntax);
             };
-        } else if is(&args[j], "TYPE") || is(&args[j], "USER") || is(&args[j], "MAXAGE") {
-            // Every client here is a normal client of the default user.
+        } else if is(&args[j], "TYPE") {
+            // Every client here is a normal one: other types match nobody.
+            if is(v, "normal") {
+            } else if is(v, "master") || is(v, "replica") || is(v, "slave") || is(v, "pubsub") {
+                nobody = true;
+            } else {
+                return Err(CmdError::err(format!(
+                    "Unknown client type '{}'",
+                    String::from_utf8_lossy(v)
+                )));
+            }
+        } else if is(&args[j], "USER") {
+            // Only the default user exists until ACLs do.
+            if &v[..] != b"default" {
+                return Err(CmdError::err(format!(
+                    "No such user '{}'",
+                    String::from_utf8_lossy(v)
+                )));
+            }
         } else {
             return Err(CmdError::Syntax);
         }
@@ -360,7 +378,8 @@ pub fn client_kill(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     }
     let mut killed = 0;
     for c in clients {
-        if id.is_some_and(|i| i != c.id)
+        if nobody
+            || id.is_some_and(|i| i != c.id)
             || addr.as_ref().is_some_and(|a| *a != c.peer.to_string())
             || laddr.as_ref().is_some_and(|a| *a != c.local.to_string())
             || (skipme && c.id == ctx.session.id)
