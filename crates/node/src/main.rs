@@ -12,6 +12,7 @@ mod cluster_state;
 mod commands;
 mod connection;
 mod logging;
+mod metrics;
 mod monitor;
 mod server;
 mod session;

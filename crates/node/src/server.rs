@@ -99,6 +99,7 @@ pub struct Server {
     /// The accept loops of the current listeners (replaced by CONFIG SET port/bind).
     pub accept_tasks: Mutex<Vec<AcceptTask>>,
     pub monitors: crate::monitor::Monitors,
+    pub metrics: crate::metrics::Metrics,
     /// CLIENT PAUSE: until when (unix ms), and whether every command or only writes wait.
     pub pause_until_ms: AtomicI64,
     pub pause_all: AtomicBool,
@@ -143,6 +144,7 @@ impl Server {
             slowlog_threshold_us: AtomicI64::new(slowlog_threshold),
             config_generation: AtomicU64::new(1),
             monitors: crate::monitor::Monitors::default(),
+            metrics: crate::metrics::Metrics::default(),
             pause_until_ms: AtomicI64::new(0),
             pause_all: AtomicBool::new(false),
             unpaused: Notify::new(),
@@ -336,6 +338,7 @@ impl AcceptTask {
 /// The periodic work Redis's `serverCron` does that we need: active expiry, client timeouts.
 pub async fn cron(server: Arc<Server>) {
     let mut cursors: Vec<ExpireCursor> = Vec::new();
+    let mut last_sample_ms = 0;
     loop {
         let hz = server.config.read().hz.clamp(1, 500);
         tokio::select! {
@@ -365,6 +368,17 @@ pub async fn cron(server: Arc<Server>) {
             cursors = c;
         }
         server.close_timed_out_clients();
+        let now = unix_ms();
+        if now - last_sample_ms >= crate::metrics::SAMPLE_INTERVAL_MS {
+            last_sample_ms = now;
+            server.metrics.track(
+                server.command_stats.total_calls(),
+                server.stats.net_input_bytes.get(),
+                server.stats.net_output_bytes.get(),
+                now,
+            );
+            server.metrics.memory_peak(crate::alloc::allocated_bytes());
+        }
     }
 }
 

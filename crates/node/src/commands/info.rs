@@ -187,8 +187,9 @@ fn memory_section(server: &Server, out: &mut String) {
     field(out, "used_memory_human", human(used));
     field(out, "used_memory_rss", rss);
     field(out, "used_memory_rss_human", human(rss));
-    field(out, "used_memory_peak", used);
-    field(out, "used_memory_peak_human", human(used));
+    let peak = server.metrics.memory_peak(used);
+    field(out, "used_memory_peak", peak);
+    field(out, "used_memory_peak_human", human(peak));
     field(out, "maxmemory", cfg.maxmemory);
     field(out, "maxmemory_human", human(cfg.maxmemory));
     field(out, "maxmemory_policy", cfg.maxmemory_policy.name());
@@ -237,9 +238,23 @@ fn stats_section(server: &Server, out: &mut String) {
         "total_commands_processed",
         server.command_stats.total_calls(),
     );
-    field(out, "instantaneous_ops_per_sec", 0);
+    field(
+        out,
+        "instantaneous_ops_per_sec",
+        server.metrics.ops_per_sec(),
+    );
     field(out, "total_net_input_bytes", s.net_input_bytes.get());
     field(out, "total_net_output_bytes", s.net_output_bytes.get());
+    field(
+        out,
+        "instantaneous_input_kbps",
+        format!("{:.2}", server.metrics.input_kbps()),
+    );
+    field(
+        out,
+        "instantaneous_output_kbps",
+        format!("{:.2}", server.metrics.output_kbps()),
+    );
     field(out, "rejected_connections", s.rejected_connections.get());
     field(out, "expired_keys", ks.expired_keys.get());
     field(out, "evicted_keys", 0);

@@ -185,6 +185,7 @@ pub fn config_resetstat(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
     ctx.server.stats.reset();
     ctx.server.command_stats.reset();
     ctx.server.dbs.stats().reset();
+    ctx.server.metrics.reset_peak();
     Ok(ctx.reply.ok())
 }
 
