@@ -211,3 +211,31 @@ fn shutdown_exits_cleanly_and_removes_the_pidfile() -> anyhow::Result<()> {
     ensure!(server.log().contains("bye bye"), "{}", server.log());
     Ok(())
 }
+
+#[test]
+fn info_reports_instantaneous_ops_and_memory_peak() -> anyhow::Result<()> {
+    let server = Server::start(ServerKind::Tessera, &[])?;
+    let mut c = server.client()?;
+    let field = |info: &str, name: &str| -> Option<u64> {
+        info.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}:")))
+            .and_then(|v| v.trim().parse().ok())
+    };
+    // Keep commands flowing until a 100 ms sample has seen them.
+    wait_until(
+        Duration::from_secs(10),
+        "instantaneous_ops_per_sec > 0",
+        || {
+            for _ in 0..200 {
+                c.cmd(&["SET", "k", "v"])?;
+            }
+            let info = crate::support::bulk_text(&c.cmd(&["INFO", "stats"])?)?;
+            Ok(field(&info, "instantaneous_ops_per_sec").is_some_and(|v| v > 0))
+        },
+    )?;
+    let memory = crate::support::bulk_text(&c.cmd(&["INFO", "memory"])?)?;
+    let used = field(&memory, "used_memory").unwrap_or(0);
+    let peak = field(&memory, "used_memory_peak").unwrap_or(0);
+    ensure!(used > 0 && peak >= used, "{memory}");
+    Ok(())
+}
