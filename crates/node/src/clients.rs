@@ -30,6 +30,10 @@ pub struct ClientHandle {
     pub killed: AtomicBool,
     pub kill_notify: Notify,
     pub no_evict: AtomicBool,
+    /// READONLY was sent (CLIENT LIST flag `r`).
+    pub readonly: AtomicBool,
+    /// The client is a MONITOR (CLIENT LIST flag `O`).
+    pub monitor: AtomicBool,
 }
 
 impl ClientHandle {
@@ -64,6 +68,8 @@ impl Clients {
             killed: AtomicBool::new(false),
             kill_notify: Notify::new(),
             no_evict: AtomicBool::new(false),
+            readonly: AtomicBool::new(false),
+            monitor: AtomicBool::new(false),
         });
         self.map.lock().insert(id, handle.clone());
         handle

@@ -98,8 +98,6 @@ async fn serve(server: Arc<Server>, mut stream: TcpStream) -> std::io::Result<()
         db_generation: server.dbs.generation(),
         proto: Protocol::Resp2,
         authenticated: requirepass.as_deref().is_none_or(str::is_empty),
-        asking: false,
-        readonly: false,
         reply_mode: ReplyMode::On,
         close_after_reply: false,
         handle: handle.clone(),

@@ -33,10 +33,6 @@ pub struct Session {
     pub db_generation: u64,
     pub proto: Protocol,
     pub authenticated: bool,
-    /// One-shot ASKING flag (cleared after the next command).
-    pub asking: bool,
-    /// READONLY was sent (cluster reads from replicas).
-    pub readonly: bool,
     pub reply_mode: ReplyMode,
     /// Close the connection once the pending replies are written (QUIT, protocol errors).
     pub close_after_reply: bool,

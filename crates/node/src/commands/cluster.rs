@@ -24,21 +24,28 @@ fn save(cluster: &Cluster) -> Result<(), CmdError> {
     })
 }
 
+/// ASKING: accepted, with nothing to do until slots can be migrating or importing (the
+/// one-shot flag it sets in Redis only matters for an importing slot).
 pub fn asking(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
     cluster(ctx)?;
-    ctx.session.asking = true;
     Ok(ctx.reply.ok())
 }
 
 pub fn readonly(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
     cluster(ctx)?;
-    ctx.session.readonly = true;
+    ctx.session
+        .handle
+        .readonly
+        .store(true, std::sync::atomic::Ordering::Relaxed);
     Ok(ctx.reply.ok())
 }
 
 pub fn readwrite(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
     cluster(ctx)?;
-    ctx.session.readonly = false;
+    ctx.session
+        .handle
+        .readonly
+        .store(false, std::sync::atomic::Ordering::Relaxed);
     Ok(ctx.reply.ok())
 }
 

@@ -165,8 +165,7 @@ pub fn reset(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
         s.db_generation = ctx.server.dbs.generation();
     }
     s.proto = Protocol::Resp2;
-    s.asking = false;
-    s.readonly = false;
+    s.handle.readonly.store(false, Ordering::Relaxed);
     s.reply_mode = ReplyMode::On;
     let requirepass = ctx.server.config.read().requirepass.clone();
     s.authenticated = requirepass.as_deref().is_none_or(str::is_empty);
@@ -232,12 +231,20 @@ fn client_line(ctx: &CallCtx<'_>, c: &crate::clients::ClientHandle, now_ms: i64)
             .map(|v| String::from_utf8_lossy(v).into_owned())
             .unwrap_or_default()
     };
-    let is_me = c.id == ctx.session.id;
-    let flags = if is_me && ctx.session.readonly {
-        "r"
-    } else {
-        "N"
-    };
+    // Redis's flag letters, in its order, for the states a Tessera client can be in.
+    let mut flags = String::new();
+    if c.monitor.load(Ordering::Relaxed) {
+        flags.push('O');
+    }
+    if c.readonly.load(Ordering::Relaxed) {
+        flags.push('r');
+    }
+    if c.no_evict.load(Ordering::Relaxed) {
+        flags.push('e');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
     format!(
         "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
         c.id,

@@ -140,9 +140,6 @@ fn dispatch(
 
     let mut key_indices = std::mem::take(&mut session.scratch_keys);
     cmd.key_indices(args.len(), &mut key_indices);
-    // ASKING is one-shot: it covers only the command that follows it (the ASKING handler
-    // sets it again). Slot migration, which reads it, comes with the migration issue.
-    session.asking = false;
     if let Some(cluster) = &server.cluster
         && !key_indices.is_empty()
         && let Err(e) = cluster.route(cmd, args, &key_indices)

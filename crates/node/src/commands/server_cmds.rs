@@ -98,6 +98,10 @@ pub fn shutdown(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
 pub fn monitor(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
     if ctx.session.monitor.is_none() {
         ctx.session.monitor = Some(ctx.server.monitors.subscribe(ctx.session.id));
+        ctx.session
+            .handle
+            .monitor
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
     Ok(ctx.reply.ok())
 }
