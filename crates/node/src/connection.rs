@@ -102,9 +102,10 @@ async fn serve(server: Arc<Server>, mut stream: TcpStream) -> std::io::Result<()
         close_after_reply: false,
         handle: handle.clone(),
         scratch_keys: Vec::new(),
-        scratch_slots: Vec::new(),
+        scratch_known: Vec::new(),
         scratch_lock_order: Vec::new(),
         monitor: None,
+        last_command: None,
         cached_settings: (0, store::StoreSettings::default()),
     };
     let result = connection_loop(&server, &mut stream, &mut session).await;

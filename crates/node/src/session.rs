@@ -39,8 +39,10 @@ pub struct Session {
     pub handle: Arc<ClientHandle>,
     /// Reused per command: key argument positions and their slots.
     pub scratch_keys: Vec<usize>,
-    pub scratch_slots: Vec<u16>,
+    pub scratch_known: Vec<store::keyspace::KnownKey>,
     pub scratch_lock_order: Vec<u16>,
+    /// The last top-level command this connection sent, already resolved.
+    pub last_command: Option<crate::commands::ResolvedCommand>,
     /// MONITOR's queue, once the client asked for it.
     pub monitor: Option<tokio::sync::mpsc::Receiver<Bytes>>,
     /// The data-layer settings, re-read only when the configuration changes.

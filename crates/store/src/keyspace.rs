@@ -315,12 +315,11 @@ pub struct Locked<'a> {
     guards: Guards<'a>,
     /// Keys whose slot is already known (argument pointer, length, slot): the dispatcher
     /// hashed them to lock their slots, and handlers look the same arguments up again.
-    known: [(usize, usize, Slot); KNOWN_KEYS],
-    known_len: usize,
+    known: &'a [KnownKey],
 }
 
-/// How many key slots a [`Locked`] remembers (MSET's ten keys fit; more are hashed again).
-const KNOWN_KEYS: usize = 16;
+/// An argument buffer (pointer and length) and the slot its bytes hash to.
+pub type KnownKey = (usize, usize, Slot);
 
 enum Guards<'a> {
     None,
@@ -330,27 +329,26 @@ enum Guards<'a> {
 
 impl<'a> Locked<'a> {
     fn new(guards: Guards<'a>) -> Locked<'a> {
-        Locked {
-            guards,
-            known: [(0, 0, 0); KNOWN_KEYS],
-            known_len: 0,
-        }
+        Locked { guards, known: &[] }
     }
 
-    /// Records that `key` (this very argument buffer) hashes to `slot`, so [`Self::table`]
-    /// need not hash it again. The caller computed `slot` from `key`.
-    pub fn remember(&mut self, key: &[u8], slot: Slot) {
-        if self.known_len < KNOWN_KEYS {
-            self.known[self.known_len] = (key.as_ptr() as usize, key.len(), slot);
-            self.known_len += 1;
-        }
+    /// The key for a [`KnownKey`] entry: `key` (this very argument buffer) hashes to `slot`.
+    pub fn known_key(key: &[u8], slot: Slot) -> KnownKey {
+        (key.as_ptr() as usize, key.len(), slot)
+    }
+
+    /// Hands over keys whose slots the caller computed from them (see [`Self::known_key`]),
+    /// so [`Self::table`] need not hash them again.
+    pub fn set_known_keys(&mut self, known: &'a [KnownKey]) {
+        self.known = known;
     }
 
     /// The locked table holding `key`. A key outside the locked set means the command table
     /// declares the wrong key positions for the command; it is reported, never served unlocked.
     pub fn table(&mut self, key: &[u8]) -> Result<&mut SlotGuard<'a>, CmdError> {
         let id = (key.as_ptr() as usize, key.len());
-        let slot = self.known[..self.known_len]
+        let slot = self
+            .known
             .iter()
             .find(|k| (k.0, k.1) == id)
             .map_or_else(|| key_slot(key), |k| k.2);

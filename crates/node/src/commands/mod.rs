@@ -64,6 +64,32 @@ pub fn execute(
     }
 }
 
+/// A top-level command resolved once on a connection, remembered by the bytes the client
+/// sent for its name.
+pub struct ResolvedCommand {
+    sent: [u8; 16],
+    sent_len: usize,
+    name: table::CommandName,
+    index: usize,
+}
+
+impl ResolvedCommand {
+    fn new(sent: &[u8], name: table::CommandName, index: usize) -> Option<ResolvedCommand> {
+        let mut bytes = [0u8; 16];
+        bytes.get_mut(..sent.len())?.copy_from_slice(sent);
+        Some(ResolvedCommand {
+            sent: bytes,
+            sent_len: sent.len(),
+            name,
+            index,
+        })
+    }
+
+    fn matches(&self, sent: &[u8]) -> bool {
+        &self.sent[..self.sent_len] == sent
+    }
+}
+
 /// Sends an executed command to MONITOR clients (not admin commands, as Redis).
 fn feed_monitors(server: &Server, session: &Session, args: &[Bytes], db_index: usize) {
     let Ok(name) = table::resolve_entry(args) else {
@@ -111,15 +137,36 @@ fn dispatch(
     out: &mut BytesMut,
     now_ms: i64,
 ) -> Option<(usize, bool)> {
-    let name = match table::resolve_entry(args) {
-        Ok(n) => n,
-        Err(text) => {
-            write_error(server, out, &text);
-            return None;
+    // Clients repeat their commands: the last top-level command resolved on this connection
+    // is remembered by its exact name bytes, which skips lowercasing and two hash lookups.
+    let cached = session
+        .last_command
+        .as_ref()
+        .filter(|c| c.matches(&args[0]))
+        .map(|c| (c.name, c.index));
+    let (name, index) = match cached {
+        Some(hit) => hit,
+        None => {
+            let name = match table::resolve_entry(args) {
+                Ok(n) => n,
+                Err(text) => {
+                    write_error(server, out, &text);
+                    return None;
+                }
+            };
+            let index = server.command_stats.index_of(name.cmd)?;
+            // Only plain commands: a container's name alone says nothing about what runs
+            // (`COMMAND` vs `COMMAND INFO`).
+            let plain = name.parent.is_none()
+                && !matches!(name.cmd.run, Run::Container)
+                && !std::ptr::eq(name.cmd, &table::BARE_COMMAND);
+            if plain {
+                session.last_command = ResolvedCommand::new(&args[0], name, index);
+            }
+            (name, index)
         }
     };
     let cmd = name.cmd;
-    let index = server.command_stats.index_of(cmd)?;
     // Redis records the command as the client's last one before running it (CLIENT INFO
     // shows `cmd=client|info`).
     session.handle.last_cmd.store(index, Ordering::Relaxed);
@@ -156,17 +203,19 @@ fn dispatch(
         Run::Data(handler) => {
             let settings = session.settings(server);
             // Each key is hashed once: its slot is both locked and handed to the handler.
-            let mut key_slots = std::mem::take(&mut session.scratch_slots);
-            key_slots.clear();
-            key_slots.extend(key_indices.iter().map(|&i| slot_map::key_slot(&args[i])));
+            let mut known = std::mem::take(&mut session.scratch_known);
+            known.clear();
+            known.extend(
+                key_indices
+                    .iter()
+                    .map(|&i| Locked::known_key(&args[i], slot_map::key_slot(&args[i]))),
+            );
             let mut lock_order = std::mem::take(&mut session.scratch_lock_order);
             lock_order.clear();
-            lock_order.extend_from_slice(&key_slots);
+            lock_order.extend(known.iter().map(|k| k.2));
             let db: &Keyspace = &session.db;
             let mut locked = db.lock_slots(&mut lock_order);
-            for (&i, &slot) in key_indices.iter().zip(&key_slots) {
-                locked.remember(&args[i], slot);
-            }
+            locked.set_known_keys(&known);
             let mut ctx = Ctx {
                 dbs: &server.dbs,
                 db,
@@ -178,7 +227,7 @@ fn dispatch(
             };
             let r = handler(&mut ctx, args).map(|_| ());
             drop(locked);
-            session.scratch_slots = key_slots;
+            session.scratch_known = known;
             session.scratch_lock_order = lock_order;
             r
         }
