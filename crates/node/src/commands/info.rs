@@ -7,20 +7,7 @@ use std::sync::atomic::Ordering;
 
 use crate::server::{Server, unix_ms};
 
-const DEFAULT_SECTIONS: &[&str] = &[
-    "server",
-    "clients",
-    "memory",
-    "persistence",
-    "stats",
-    "replication",
-    "cpu",
-    "modules",
-    "errorstats",
-    "cluster",
-    "keyspace",
-];
-
+/// Every section, in Redis's order.
 const ALL_SECTIONS: &[&str] = &[
     "server",
     "clients",
@@ -36,11 +23,14 @@ const ALL_SECTIONS: &[&str] = &[
     "keyspace",
 ];
 
+/// Sections a bare INFO leaves out (Redis: the per-command statistics).
+const NOT_DEFAULT: &[&str] = &["commandstats"];
+
 /// Renders the requested sections (none = Redis's default set).
 pub fn render(server: &Server, requested: &[String]) -> String {
     let mut wanted: Vec<&str> = Vec::new();
     if requested.is_empty() || requested.iter().any(|s| s == "default") {
-        wanted.extend(DEFAULT_SECTIONS);
+        wanted.extend(ALL_SECTIONS.iter().filter(|s| !NOT_DEFAULT.contains(s)));
     }
     if requested.iter().any(|s| s == "all" || s == "everything") {
         wanted.extend(ALL_SECTIONS);

@@ -200,22 +200,28 @@ fn dispatch(
     let mark = out.len();
     let proto = session.proto;
     let result = match cmd.run {
-        Run::Data(handler) => {
+        Run::Data(handler) | Run::DataUnlocked(handler) => {
             let settings = session.settings(server);
-            // Each key is hashed once: its slot is both locked and handed to the handler.
             let mut known = std::mem::take(&mut session.scratch_known);
-            known.clear();
-            known.extend(
-                key_indices
-                    .iter()
-                    .map(|&i| Locked::known_key(&args[i], slot_map::key_slot(&args[i]))),
-            );
             let mut lock_order = std::mem::take(&mut session.scratch_lock_order);
-            lock_order.clear();
-            lock_order.extend(known.iter().map(|k| k.2));
             let db: &Keyspace = &session.db;
-            let mut locked = db.lock_slots(&mut lock_order);
-            locked.set_known_keys(&known);
+            let mut locked = if matches!(cmd.run, Run::Data(_)) {
+                // Each key is hashed once: its slot is both locked and handed to the handler.
+                known.clear();
+                known.extend(
+                    key_indices
+                        .iter()
+                        .map(|&i| Locked::known_key(&args[i], slot_map::key_slot(&args[i]))),
+                );
+                lock_order.clear();
+                lock_order.extend(known.iter().map(|k| k.2));
+                let mut locked = db.lock_slots(&mut lock_order);
+                locked.set_known_keys(&known);
+                locked
+            } else {
+                // Walks the keyspace or spans databases: it locks what it needs itself.
+                Locked::none()
+            };
             let mut ctx = Ctx {
                 dbs: &server.dbs,
                 db,
@@ -230,21 +236,6 @@ fn dispatch(
             session.scratch_known = known;
             session.scratch_lock_order = lock_order;
             r
-        }
-        Run::DataUnlocked(handler) => {
-            let settings = session.settings(server);
-            let db: &Keyspace = &session.db;
-            let mut locked = Locked::none();
-            let mut ctx = Ctx {
-                dbs: &server.dbs,
-                db,
-                db_index: session.db_index,
-                locked: &mut locked,
-                now_ms,
-                settings: &settings,
-                reply: Reply::new(out, proto),
-            };
-            handler(&mut ctx, args).map(|_| ())
         }
         Run::Server(handler) => {
             let mut ctx = CallCtx {
