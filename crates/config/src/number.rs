@@ -3,44 +3,6 @@
 //! units), `string2d` (doubles) and the `%f`-then-trim printer. Owns no configuration
 //! knowledge; the directive specs in `spec.rs` and `special.rs` decide which parser applies.
 
-/// Redis's `string2ll`: an optional `-`, then digits without leading zeros (`"0"` alone is
-/// fine), nothing else, at most 20 bytes, within `i64`.
-pub(crate) fn parse_strict_i64(text: &[u8]) -> Option<i64> {
-    // LONG_STR_SIZE is 21: a string of 21 bytes or more is refused outright.
-    if text.is_empty() || text.len() >= 21 {
-        return None;
-    }
-    if text == b"0" {
-        return Some(0);
-    }
-    let (negative, digits) = match text.split_first() {
-        Some((b'-', rest)) if !rest.is_empty() => (true, rest),
-        Some((b'-', _)) => return None,
-        _ => (false, text),
-    };
-    match digits.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut magnitude: u64 = 0;
-    for &byte in digits {
-        if !byte.is_ascii_digit() {
-            return None;
-        }
-        magnitude = magnitude
-            .checked_mul(10)?
-            .checked_add(u64::from(byte - b'0'))?;
-    }
-    if negative {
-        if magnitude > i64::MIN.unsigned_abs() {
-            return None;
-        }
-        Some(0i64.wrapping_sub_unsigned(magnitude))
-    } else {
-        i64::try_from(magnitude).ok()
-    }
-}
-
 /// What C's `strtoll` returns: the value (saturated on overflow), how many bytes it
 /// consumed (0 when no digits were found, even after blanks or a sign) and whether it
 /// overflowed (`errno == ERANGE`).
@@ -287,29 +249,6 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn strict_integers_follow_string2ll() {
-        assert_eq!(parse_strict_i64(b"0"), Some(0));
-        assert_eq!(parse_strict_i64(b"6379"), Some(6379));
-        assert_eq!(parse_strict_i64(b"-1"), Some(-1));
-        assert_eq!(parse_strict_i64(b"-9223372036854775808"), Some(i64::MIN));
-        assert_eq!(parse_strict_i64(b"9223372036854775807"), Some(i64::MAX));
-        for refused in [
-            &b""[..],
-            b"-",
-            b"-0",
-            b"007",
-            b"+7",
-            b" 7",
-            b"7 ",
-            b"1k",
-            b"9223372036854775808",
-            b"123456789012345678901",
-        ] {
-            assert_eq!(parse_strict_i64(refused), None, "{refused:?}");
-        }
-    }
-
-    #[test]
     fn strtoll_is_lenient_like_c() {
         assert_eq!(
             c_strtoll(b"  -12x", 10),
@@ -396,11 +335,6 @@ mod tests {
     }
 
     proptest! {
-        #[test]
-        fn strict_parser_round_trips_every_i64(value: i64) {
-            prop_assert_eq!(parse_strict_i64(value.to_string().as_bytes()), Some(value));
-        }
-
         #[test]
         fn strtoll_agrees_with_rust_on_plain_decimals(value: i64) {
             let text = value.to_string();

@@ -9,9 +9,10 @@ use std::marker::PhantomData;
 
 use crate::Config;
 use crate::args::quote;
-use crate::number::{c_strtoll, format_memory_for_rewrite, parse_memory, parse_strict_i64};
+use crate::number::{c_strtoll, format_memory_for_rewrite, parse_memory};
 use crate::rewrite::RewriteState;
 use crate::types::{ConfigEnum, MaxmemoryClients};
+use numeric::parse_i64;
 
 /// A reason a value was refused, in Redis's words.
 pub(crate) type Refusal = Cow<'static, str>;
@@ -355,7 +356,7 @@ impl<T: NumericValue> NumericSpec<T> {
         if self.format == NumberFormat::MemoryOrPercent
             && text.len() > 1
             && let Some((b'%', number)) = text.split_last()
-            && let Some(percent) = parse_strict_i64(number)
+            && let Some(percent) = parse_i64(number)
             && percent >= 0
         {
             return Ok(-percent);
@@ -367,7 +368,7 @@ impl<T: NumericValue> NumericSpec<T> {
             }
         }
         if self.format == NumberFormat::Integer
-            && let Some(value) = parse_strict_i64(text)
+            && let Some(value) = parse_i64(text)
         {
             return Ok(value);
         }

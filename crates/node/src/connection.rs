@@ -217,8 +217,7 @@ async fn connection_loop(
                 generation,
                 Limits {
                     proto_max_bulk_len: cfg.proto_max_bulk_len,
-                    inline_max_size: 64 * 1024,
-                    auth_required: false,
+                    ..Limits::default()
                 },
                 usize::try_from(cfg.client_query_buffer_limit).unwrap_or(usize::MAX),
             );

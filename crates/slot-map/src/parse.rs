@@ -16,34 +16,14 @@ pub enum SlotError {
     },
 }
 
-/// Parses a slot argument as Redis's `getSlotOrReply` does: the argument must be an integer by
-/// `string2ll`'s rules (optional `-`, no `+`, no leading zeros, no spaces) and `0 <= slot < 16384`.
-///
-/// Every negative or overflowing integer fails the range check anyway, so the accepted strings
-/// are exactly `0` and a `1`-`9` digit followed by digits, with a value below 16384.
+/// Parses a slot argument as Redis's `getSlotOrReply` does: an integer by `string2ll`'s
+/// rules (`numeric::parse_i64`: optional `-`, no `+`, no leading zeros, no spaces) with
+/// `0 <= slot < 16384`.
 pub fn parse_slot(arg: &[u8]) -> Result<Slot, SlotError> {
-    let (&first, rest) = arg.split_first().ok_or(SlotError::InvalidSlot)?;
-    if first == b'0' {
-        return if rest.is_empty() {
-            Ok(0)
-        } else {
-            Err(SlotError::InvalidSlot)
-        };
-    }
-    if !first.is_ascii_digit() {
-        return Err(SlotError::InvalidSlot);
-    }
-    let mut value = usize::from(first - b'0');
-    for &byte in rest {
-        if !byte.is_ascii_digit() {
-            return Err(SlotError::InvalidSlot);
-        }
-        value = value * 10 + usize::from(byte - b'0');
-        if value >= SLOT_COUNT {
-            return Err(SlotError::InvalidSlot);
-        }
-    }
-    Slot::try_from(value).map_err(|_| SlotError::InvalidSlot)
+    numeric::parse_i64(arg)
+        .and_then(|value| Slot::try_from(value).ok())
+        .filter(|&slot| usize::from(slot) < SLOT_COUNT)
+        .ok_or(SlotError::InvalidSlot)
 }
 
 #[cfg(test)]

@@ -209,7 +209,7 @@ fn check_assignment(
 }
 
 fn parse_slot_arg(arg: &[u8]) -> Result<Slot, CmdError> {
-    parse_slot(arg).map_err(|_| CmdError::err("Invalid or out of range slot"))
+    parse_slot(arg).map_err(|e| CmdError::Raw(e.to_string()))
 }
 
 fn update_slots(ctx: &mut CallCtx<'_>, args: &[Bytes], del: bool, ranges: bool) -> CmdResult {

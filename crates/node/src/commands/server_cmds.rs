@@ -482,8 +482,7 @@ pub fn debug(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
             return Err(CmdError::NoSuchKey);
         };
         let clock = e.clock();
-        let idle = ((now / 1000) as u32 & store::expire::CLOCK_MAX).wrapping_sub(clock)
-            & store::expire::CLOCK_MAX;
+        let idle = store::clock::idle_seconds(now, clock);
         let text = format!(
             "Value at:{:p} refcount:1 encoding:{} serializedlength:{} lru:{clock} lru_seconds_idle:{idle}",
             e as *const _,
