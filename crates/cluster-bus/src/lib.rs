@@ -1,0 +1,1 @@
+//! Cluster bus wire format. Work in progress.

@@ -1,0 +1,1 @@
+//! Cluster membership state machine (sans-IO). Work in progress.

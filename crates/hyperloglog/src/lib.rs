@@ -1,0 +1,1 @@
+//! HyperLogLog and bitmaps over Redis strings. Work in progress.

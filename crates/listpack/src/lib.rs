@@ -1,0 +1,1 @@
+//! Redis's listpack and intset byte formats. Work in progress.

@@ -1,0 +1,1 @@
+//! Large sorted sets. Work in progress.
