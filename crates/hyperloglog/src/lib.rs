@@ -1,1 +1,1 @@
-//! HyperLogLog and bitmaps over Redis strings. Work in progress.
+//! HyperLogLog in Redis representation. Work in progress.

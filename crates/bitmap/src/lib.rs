@@ -1,0 +1,1 @@
+//! Bit operations over Redis strings. Work in progress.
