@@ -1,1 +1,22 @@
-//! Redis's listpack and intset byte formats. Work in progress.
+//! Redis 7.0's compact byte encodings for small collections, byte for byte:
+//!
+//! - [`listpack`]: the listpack (small hashes, sorted sets, list nodes);
+//!   [`Listpack`] edits, [`ListpackView`] reads in place.
+//! - [`intset`]: the sorted integer array of small integer sets;
+//!   [`Intset`] edits, [`IntsetView`] reads in place.
+//! - [`Element`]: one listpack value, a byte string or an integer.
+//! - [`FormatError`]: why untrusted bytes are refused by a `validate`.
+//!
+//! A pure library: no IO, no RDB framing, no collection semantics (those are
+//! the store's). Reads never allocate; lookups are linear scans over the
+//! bytes, as in Redis.
+
+mod element;
+mod error;
+pub mod intset;
+pub mod listpack;
+
+pub use element::{Element, IntBuf};
+pub use error::{Format, FormatError};
+pub use intset::{Intset, IntsetView};
+pub use listpack::{Entry, EntryPos, Listpack, ListpackView, Side};
