@@ -15,6 +15,8 @@ mod element;
 mod error;
 pub mod intset;
 pub mod listpack;
+#[cfg(test)]
+mod redis_vectors;
 
 pub use element::{Element, IntBuf};
 pub use error::{Format, FormatError};
