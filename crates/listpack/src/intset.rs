@@ -471,3 +471,139 @@ pub fn validate(bytes: &[u8], deep: bool) -> Result<(), FormatError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn adds_upgrade_at_the_right_end() {
+        let mut set = Intset::new();
+        assert_eq!(set.as_bytes(), [2, 0, 0, 0, 0, 0, 0, 0]);
+        assert!(set.add(5) && set.add(-3) && !set.add(5));
+        assert_eq!(set.as_bytes(), [2, 0, 0, 0, 2, 0, 0, 0, 0xFD, 0xFF, 5, 0]);
+        assert!(set.add(-40_000));
+        assert_eq!(set.view().encoding(), IntsetEncoding::Int32);
+        assert_eq!(set.view().iter().collect::<Vec<_>>(), [-40_000, -3, 5]);
+        assert!(set.add(1 << 40));
+        assert_eq!(set.view().encoding(), IntsetEncoding::Int64);
+        assert_eq!(set.view().max(), Some(1 << 40));
+        assert_eq!(set.view().min(), Some(-40_000));
+        assert!(set.remove(1 << 40) && !set.remove(1 << 40));
+        assert_eq!(set.view().encoding(), IntsetEncoding::Int64);
+        assert_eq!(set.remove_at(1), Some(-3));
+        assert_eq!(set.remove_at(2), None);
+        assert_eq!(set.view().iter().rev().collect::<Vec<_>>(), [5, -40_000]);
+    }
+
+    #[test]
+    fn lookups() {
+        let set: Intset = [10, 20, 30].into_iter().collect();
+        let view = set.view();
+        assert_eq!(view.search(20), Ok(1));
+        assert_eq!(view.search(25), Err(2));
+        assert_eq!(view.search(5), Err(0));
+        assert_eq!(view.search(35), Err(3));
+        assert!(view.contains(30) && !view.contains(1 << 20));
+        assert!(!set.clone().remove(1 << 20));
+        assert_eq!(view.get(2), Some(30));
+        assert_eq!(view.get(3), None);
+        assert_eq!(view.iter().len(), 3);
+        assert_eq!(validate(set.as_bytes(), true), Ok(()));
+    }
+
+    #[test]
+    fn validate_reports_what_is_wrong() {
+        assert!(matches!(
+            validate(&[2, 0, 0], true),
+            Err(FormatError::TooShort { .. })
+        ));
+        assert!(matches!(
+            validate(&[3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0], true),
+            Err(FormatError::BadEncoding { .. })
+        ));
+        assert!(matches!(
+            validate(&[2, 0, 0, 0, 2, 0, 0, 0, 1, 0], true),
+            Err(FormatError::SizeMismatch { .. })
+        ));
+        assert_eq!(
+            validate(&[2, 0, 0, 0, 0, 0, 0, 0], true),
+            Err(FormatError::EmptyIntset)
+        );
+        let duplicate = [2, 0, 0, 0, 2, 0, 0, 0, 1, 0, 1, 0];
+        assert_eq!(validate(&duplicate, false), Ok(()));
+        assert_eq!(
+            validate(&duplicate, true),
+            Err(FormatError::UnsortedIntset { index: 1 })
+        );
+    }
+
+    /// Values of every width, clustered so that adds and removes collide.
+    fn value() -> impl Strategy<Value = i64> {
+        prop_oneof![
+            -20i64..20,
+            any::<i16>().prop_map(i64::from),
+            any::<i32>().prop_map(i64::from),
+            any::<i64>(),
+        ]
+    }
+
+    /// The bytes Redis holds for `values` at `width`.
+    fn expected_bytes(width: usize, values: &BTreeSet<i64>) -> Vec<u8> {
+        let mut bytes = (width as u32).to_le_bytes().to_vec();
+        bytes.extend_from_slice(&(values.len() as u32).to_le_bytes());
+        for value in values {
+            bytes.extend_from_slice(&value.to_le_bytes()[..width]);
+        }
+        bytes
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn edits_follow_the_model(ops in vec((any::<bool>(), value()), 1..60)) {
+            let mut set = Intset::new();
+            let mut model = BTreeSet::new();
+            let mut width = 2;
+            for (add, value) in ops {
+                if add {
+                    width = width.max(IntsetEncoding::for_value(value).width());
+                    prop_assert_eq!(set.add(value), model.insert(value));
+                } else {
+                    prop_assert_eq!(set.remove(value), model.remove(&value));
+                }
+                prop_assert_eq!(set.as_bytes(), expected_bytes(width, &model));
+                prop_assert_eq!(set.len(), model.len());
+                for probe in model.iter().copied().chain([value, value.wrapping_add(1)]) {
+                    prop_assert_eq!(set.contains(probe), model.contains(&probe));
+                }
+                if !model.is_empty() {
+                    prop_assert_eq!(validate(set.as_bytes(), true), Ok(()));
+                }
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in vec(any::<u8>(), 0..40), probe: i64) {
+            let valid = validate(&bytes, true).is_ok();
+            let view = IntsetView::new(&bytes);
+            let values: Vec<i64> = view.iter().collect();
+            let _ = (view.min(), view.max(), view.get(1), view.search(probe), format!("{view:?}"));
+            if valid {
+                prop_assert!(values.windows(2).all(|pair| pair[0] < pair[1]));
+                for (index, value) in values.iter().enumerate() {
+                    prop_assert_eq!(view.search(*value), Ok(index));
+                }
+                let mut set = view.to_intset();
+                set.add(probe);
+                prop_assert_eq!(validate(set.as_bytes(), true), Ok(()));
+            }
+        }
+    }
+}
