@@ -4,6 +4,8 @@
 //!   [`Listpack`] edits, [`ListpackView`] reads in place.
 //! - [`intset`]: the sorted integer array of small integer sets;
 //!   [`Intset`] edits, [`IntsetView`] reads in place.
+//! - [`ziplist`]: reading the ziplists of pre-7.0 RDB payloads, and their
+//!   conversion to listpacks as Redis 7.0 does on load.
 //! - [`Element`]: one listpack value, a byte string or an integer.
 //! - [`FormatError`]: why untrusted bytes are refused by a `validate`.
 //!
@@ -17,6 +19,7 @@ pub mod intset;
 pub mod listpack;
 #[cfg(test)]
 mod redis_vectors;
+pub mod ziplist;
 
 pub use element::{Element, IntBuf};
 pub use error::{Format, FormatError};
