@@ -184,6 +184,13 @@ fn store_settings(cfg: &config::Config) -> StoreSettings {
         no_shared_integers: cfg.maxmemory > 0 && (lru || lfu),
         lfu_log_factor: cfg.lfu_log_factor,
         lfu_decay_time: cfg.lfu_decay_time,
+        hash_max_listpack_entries: cfg.hash_max_listpack_entries,
+        hash_max_listpack_value: cfg.hash_max_listpack_value,
+        set_max_intset_entries: cfg.set_max_intset_entries,
+        zset_max_listpack_entries: cfg.zset_max_listpack_entries,
+        zset_max_listpack_value: cfg.zset_max_listpack_value,
+        list_max_listpack_size: cfg.list_max_listpack_size,
+        hll_sparse_max_bytes: cfg.hll_sparse_max_bytes,
     }
 }
 

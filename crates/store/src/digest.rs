@@ -8,7 +8,11 @@
 use slot_map::{SLOT_COUNT, Slot};
 
 use crate::databases::Databases;
+use listpack::IntBuf;
+
 use crate::entry::{Entry, ValueType};
+use crate::types::hash::HashRef;
+use crate::types::list::ListRef;
 
 /// A 20-byte SHA1-based digest.
 pub type Digest = [u8; 20];
@@ -30,9 +34,12 @@ fn mix_digest(digest: &mut Digest, data: &[u8]) {
     *digest = sha1(digest.as_slice());
 }
 
+/// Redis's `OBJ_*` type codes.
 fn type_code(t: ValueType) -> u32 {
     match t {
         ValueType::String => 0,
+        ValueType::List => 1,
+        ValueType::Hash => 4,
     }
 }
 
@@ -41,6 +48,21 @@ pub fn value_digest(entry: &Entry, digest: &mut Digest) {
     mix_digest(digest, &type_code(entry.value_type()).to_be_bytes());
     match entry.value_type() {
         ValueType::String => mix_digest(digest, entry.str_value()),
+        ValueType::List => {
+            if let Ok(list) = ListRef::of(entry) {
+                list.for_each(|e| mix_digest(digest, e.as_bytes(&mut IntBuf::new())));
+            }
+        }
+        ValueType::Hash => {
+            if let Ok(hash) = HashRef::of(entry) {
+                hash.for_each(|k, v| {
+                    let mut pair = [0u8; 20];
+                    mix_digest(&mut pair, k.as_bytes(&mut IntBuf::new()));
+                    mix_digest(&mut pair, v.as_bytes(&mut IntBuf::new()));
+                    xor_digest(digest, &pair);
+                });
+            }
+        }
     }
     if entry.expire_at().is_some() {
         xor_digest(digest, b"!!expire!!");

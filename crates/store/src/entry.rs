@@ -87,6 +87,8 @@ pub const EMBSTR_SIZE_LIMIT: usize = 44;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValueType {
     String,
+    List,
+    Hash,
 }
 
 impl ValueType {
@@ -94,18 +96,58 @@ impl ValueType {
     pub fn name(self) -> &'static str {
         match self {
             ValueType::String => "string",
+            ValueType::List => "list",
+            ValueType::Hash => "hash",
         }
     }
 
     fn to_bits(self) -> u8 {
         match self {
             ValueType::String => 0,
+            ValueType::List => 1,
+            ValueType::Hash => 4,
+        }
+    }
+
+    fn from_bits(bits: u8) -> ValueType {
+        match bits {
+            1 => ValueType::List,
+            4 => ValueType::Hash,
+            _ => ValueType::String,
         }
     }
 }
 
+/// A collection too big for its compact encoding, held in its own allocation and referenced
+/// from the entry's block.
+#[derive(Clone)]
+pub enum Collection {
+    List(crate::types::list::LargeList),
+    Hash(crate::types::hash::LargeHash),
+}
+
+impl Collection {
+    fn value_type(&self) -> ValueType {
+        match self {
+            Collection::List(_) => ValueType::List,
+            Collection::Hash(_) => ValueType::Hash,
+        }
+    }
+}
+
+/// An entry's value as stored: a string, a collection in its compact byte encoding (listpack
+/// or intset) inside the entry's own block, or a large collection.
+pub enum Stored<'a> {
+    Str(&'a [u8]),
+    Compact(ValueType, &'a [u8]),
+    Large(&'a Collection),
+}
+
 const FLAG_EXPIRE: u8 = 1 << 6;
 const FLAG_PRIVATE: u8 = 1 << 7;
+/// Encoding bits (4-5) of a collection: its value is a pointer to a boxed [`Collection`].
+const LAYOUT_LARGE: u8 = 1;
+const POINTER: usize = std::mem::size_of::<usize>();
 
 /// Redis's shared-integer range (`OBJ_SHARED_INTEGERS`): such `int` values are one shared
 /// object in Redis, so OBJECT REFCOUNT reports INT_MAX for them.
@@ -113,9 +155,20 @@ const SHARED_INTEGERS: std::ops::Range<i64> = 0..10000;
 const HEADER: usize = 4;
 
 /// A stored key with its value, expiry and access clock.
+///
+/// The value of a large collection is the address of a `Box<Collection>` that this entry owns:
+/// it is freed in `Drop`, moved (never copied) by [`Entry::into_key`], and deep-copied by
+/// [`Entry::duplicate`]. Every repack below replaces `self.block` only (a field assignment does
+/// not run `Drop`), so the pointer moves with the bytes.
 pub struct Entry {
     block: Box<[u8]>,
 }
+
+// The boxed collection is plain data owned by the entry, so the entry stays Send + Sync.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Collection>();
+};
 
 /// What a new or replaced string entry is made of.
 pub struct StringSpec<'a> {
@@ -126,49 +179,43 @@ pub struct StringSpec<'a> {
     pub clock: u32,
 }
 
+impl Drop for Entry {
+    fn drop(&mut self) {
+        if let Some(ptr) = self.large_ptr() {
+            // SAFETY: the pointer came from `Box::into_raw` in `Entry::new_large`/`set_large`,
+            // and this entry is its only owner (moves disarm the source, see `into_key`).
+            drop(unsafe { Box::from_raw(ptr) });
+        }
+    }
+}
+
 impl Entry {
     /// Packs a string entry.
     pub fn new_string(spec: StringSpec<'_>) -> Entry {
-        Entry::pack(
-            spec.key,
-            &[spec.value],
-            ValueType::String,
-            spec.encoding,
-            spec.expire_at,
-            spec.clock,
-        )
+        Entry {
+            block: pack(
+                spec.key,
+                &[spec.value],
+                ValueType::String.to_bits() | (spec.encoding.to_bits() << 4),
+                spec.expire_at,
+                spec.clock,
+            ),
+        }
     }
 
-    fn pack(
-        key: &[u8],
-        value_parts: &[&[u8]],
-        vtype: ValueType,
-        encoding: StrEncoding,
-        expire_at: Option<i64>,
-        clock: u32,
-    ) -> Entry {
-        let value_len: usize = value_parts.iter().map(|p| p.len()).sum();
-        let expire_len = if expire_at.is_some() { 8 } else { 0 };
-        // Exactly the block's size: `into_boxed_slice` then keeps the allocation as it is
-        // instead of shrinking it (a realloc on every write, seen in `perf`).
-        let mut v =
-            Vec::with_capacity(HEADER + expire_len + varint_len(key.len()) + key.len() + value_len);
-        let mut flags = vtype.to_bits() | (encoding.to_bits() << 4);
-        if expire_at.is_some() {
-            flags |= FLAG_EXPIRE;
-        }
-        v.push(flags);
-        v.extend_from_slice(&clock.to_le_bytes()[..3]);
-        if let Some(at) = expire_at {
-            v.extend_from_slice(&at.to_le_bytes());
-        }
-        write_varint(&mut v, key.len());
-        v.extend_from_slice(key);
-        for p in value_parts {
-            v.extend_from_slice(p);
-        }
+    /// Packs a collection in its compact byte encoding (listpack or intset bytes).
+    pub fn new_compact(key: &[u8], vtype: ValueType, bytes: &[u8], clock: u32) -> Entry {
         Entry {
-            block: v.into_boxed_slice(),
+            block: pack(key, &[bytes], vtype.to_bits(), None, clock),
+        }
+    }
+
+    /// Packs a large collection.
+    pub fn new_large(key: &[u8], value: Collection, clock: u32) -> Entry {
+        let flags = value.value_type().to_bits() | (LAYOUT_LARGE << 4);
+        let ptr = Box::into_raw(Box::new(value)) as usize;
+        Entry {
+            block: pack(key, &[&ptr.to_le_bytes()], flags, None, clock),
         }
     }
 
@@ -182,8 +229,31 @@ impl Entry {
         (at + n, len)
     }
 
+    fn value_bytes(&self) -> &[u8] {
+        let (start, len) = self.key_start();
+        &self.block[start + len..]
+    }
+
     fn has_expire(&self) -> bool {
         self.flags() & FLAG_EXPIRE != 0
+    }
+
+    fn is_large(&self) -> bool {
+        self.value_type() != ValueType::String && (self.flags() >> 4) & 0x3 == LAYOUT_LARGE
+    }
+
+    fn large_ptr(&self) -> Option<*mut Collection> {
+        if !self.is_large() {
+            return None;
+        }
+        let mut b = [0u8; POINTER];
+        b.copy_from_slice(&self.value_bytes()[..POINTER]);
+        Some(usize::from_le_bytes(b) as *mut Collection)
+    }
+
+    /// Forgets the boxed collection without freeing it (its new owner has the pointer).
+    fn disarm(&mut self) {
+        self.block[0] &= !(0x3 << 4);
     }
 
     /// The key.
@@ -194,7 +264,7 @@ impl Entry {
 
     /// The value's type.
     pub fn value_type(&self) -> ValueType {
-        ValueType::String
+        ValueType::from_bits(self.flags() & 0xf)
     }
 
     /// The string encoding (meaningful for strings only).
@@ -202,10 +272,57 @@ impl Entry {
         StrEncoding::from_bits((self.flags() >> 4) & 0x3)
     }
 
-    /// The string value bytes.
+    /// The string value bytes (the raw value area for other types: use [`Entry::stored`]).
     pub fn str_value(&self) -> &[u8] {
-        let (start, len) = self.key_start();
-        &self.block[start + len..]
+        self.value_bytes()
+    }
+
+    /// The value as stored.
+    pub fn stored(&self) -> Stored<'_> {
+        match self.value_type() {
+            ValueType::String => Stored::Str(self.value_bytes()),
+            vtype => match self.large_ptr() {
+                // SAFETY: the entry owns the collection; the borrow of `self` bounds the reference.
+                Some(ptr) => Stored::Large(unsafe { &*ptr }),
+                None => Stored::Compact(vtype, self.value_bytes()),
+            },
+        }
+    }
+
+    /// The large collection, mutably, if the value is one.
+    pub fn large_mut(&mut self) -> Option<&mut Collection> {
+        // SAFETY: as in `stored`; `&mut self` makes the reference unique.
+        self.large_ptr().map(|ptr| unsafe { &mut *ptr })
+    }
+
+    /// Replaces a collection's value with a compact byte encoding (freeing a large one).
+    pub fn set_compact(&mut self, bytes: &[u8]) {
+        let old = self.large_ptr();
+        let flags = self.flags() & !(0x3 << 4);
+        self.block = pack(self.key(), &[bytes], flags, self.expire_at(), self.clock());
+        if let Some(ptr) = old {
+            // SAFETY: the block that held the pointer is gone; we were its only owner.
+            drop(unsafe { Box::from_raw(ptr) });
+        }
+    }
+
+    /// Replaces a collection's value with a large collection (freeing the previous one).
+    pub fn set_large(&mut self, value: Collection) {
+        if let Some(current) = self.large_mut() {
+            *current = value;
+            return;
+        }
+        let flags = (self.flags() & !(0xf | (0x3 << 4)))
+            | value.value_type().to_bits()
+            | (LAYOUT_LARGE << 4);
+        let ptr = Box::into_raw(Box::new(value)) as usize;
+        self.block = pack(
+            self.key(),
+            &[&ptr.to_le_bytes()],
+            flags,
+            self.expire_at(),
+            self.clock(),
+        );
     }
 
     /// Absolute expiry time in unix milliseconds, if the key is volatile.
@@ -241,16 +358,14 @@ impl Entry {
             (true, Some(at)) => self.block[HEADER..HEADER + 8].copy_from_slice(&at.to_le_bytes()),
             (false, None) => {}
             _ => {
-                let private = self.flags() & FLAG_PRIVATE;
-                *self = Entry::pack(
+                let flags = self.flags() & !FLAG_EXPIRE;
+                self.block = pack(
                     self.key(),
-                    &[self.str_value()],
-                    self.value_type(),
-                    self.encoding(),
+                    &[self.value_bytes()],
+                    flags,
                     expire_at,
                     self.clock(),
                 );
-                self.block[0] |= private;
             }
         }
     }
@@ -258,49 +373,57 @@ impl Entry {
     /// Replaces the string value, keeping key, expiry and clock. A value of the same length
     /// is written in place (INCR's common case costs no allocation).
     pub fn replace_str(&mut self, value_parts: &[&[u8]], encoding: StrEncoding) {
+        debug_assert_eq!(self.value_type(), ValueType::String);
         let new_len: usize = value_parts.iter().map(|p| p.len()).sum();
         let (start, key_len) = self.key_start();
         let value_start = start + key_len;
+        let flags = (self.flags() & !(0x3 << 4)) | (encoding.to_bits() << 4);
         if self.block.len() - value_start == new_len {
             let mut at = value_start;
             for p in value_parts {
                 self.block[at..at + p.len()].copy_from_slice(p);
                 at += p.len();
             }
-            self.block[0] = (self.block[0] & !(0x3 << 4)) | (encoding.to_bits() << 4);
+            self.block[0] = flags;
             return;
         }
-        let private = self.flags() & FLAG_PRIVATE;
-        *self = Entry::pack(
+        self.block = pack(
             self.key(),
             value_parts,
-            ValueType::String,
-            encoding,
+            flags & !FLAG_EXPIRE,
             self.expire_at(),
             self.clock(),
         );
-        self.block[0] |= private;
     }
 
     /// This entry under another key (RENAME, MOVE keep the same object in Redis).
-    pub fn with_key(&self, key: &[u8], expire_at: Option<i64>) -> Entry {
-        let mut e = Entry::pack(
+    pub fn into_key(mut self, key: &[u8], expire_at: Option<i64>) -> Entry {
+        let block = pack(
             key,
-            &[self.str_value()],
-            self.value_type(),
-            self.encoding(),
+            &[self.value_bytes()],
+            self.flags() & !FLAG_EXPIRE,
             expire_at,
             self.clock(),
         );
-        e.block[0] |= self.flags() & FLAG_PRIVATE;
-        e
+        // The new block carries the collection pointer; `self` must not free it.
+        self.disarm();
+        Entry { block }
     }
 
     /// A duplicate under another key (COPY: Redis's `dupStringObject` never shares).
     pub fn duplicate(&self, key: &[u8], expire_at: Option<i64>) -> Entry {
-        let mut e = self.with_key(key, expire_at);
-        e.set_private(true);
-        e
+        let flags = (self.flags() & !FLAG_EXPIRE) | FLAG_PRIVATE;
+        match self.stored() {
+            Stored::Large(c) => {
+                let ptr = Box::into_raw(Box::new(c.clone())) as usize;
+                Entry {
+                    block: pack(key, &[&ptr.to_le_bytes()], flags, expire_at, self.clock()),
+                }
+            }
+            Stored::Str(v) | Stored::Compact(_, v) => Entry {
+                block: pack(key, &[v], flags, expire_at, self.clock()),
+            },
+        }
     }
 
     /// Marks the value as one Redis would (not) hold as a shared integer object.
@@ -314,15 +437,42 @@ impl Entry {
 
     /// Would Redis hold this value as one of its shared integers (OBJECT REFCOUNT INT_MAX)?
     pub fn is_shared_integer(&self) -> bool {
-        self.flags() & FLAG_PRIVATE == 0
+        self.value_type() == ValueType::String
+            && self.flags() & FLAG_PRIVATE == 0
             && self.encoding() == StrEncoding::Int
             && numeric::parse_i64(self.str_value()).is_some_and(|v| SHARED_INTEGERS.contains(&v))
     }
+}
 
-    /// Bytes of heap this entry owns (for memory accounting).
-    pub fn heap_size(&self) -> usize {
-        self.block.len()
+/// Packs a block; `flags` must not carry FLAG_EXPIRE (it is derived from `expire_at`).
+fn pack(
+    key: &[u8],
+    value_parts: &[&[u8]],
+    flags: u8,
+    expire_at: Option<i64>,
+    clock: u32,
+) -> Box<[u8]> {
+    let value_len: usize = value_parts.iter().map(|p| p.len()).sum();
+    let expire_len = if expire_at.is_some() { 8 } else { 0 };
+    // Exactly the block's size: `into_boxed_slice` then keeps the allocation as it is
+    // instead of shrinking it (a realloc on every write, seen in `perf`).
+    let mut v =
+        Vec::with_capacity(HEADER + expire_len + varint_len(key.len()) + key.len() + value_len);
+    let mut flags = flags & !FLAG_EXPIRE;
+    if expire_at.is_some() {
+        flags |= FLAG_EXPIRE;
     }
+    v.push(flags);
+    v.extend_from_slice(&clock.to_le_bytes()[..3]);
+    if let Some(at) = expire_at {
+        v.extend_from_slice(&at.to_le_bytes());
+    }
+    write_varint(&mut v, key.len());
+    v.extend_from_slice(key);
+    for p in value_parts {
+        v.extend_from_slice(p);
+    }
+    v.into_boxed_slice()
 }
 
 /// Bytes an RDB file spends on a string value (Redis `rdbSavedObjectLen` for strings):
@@ -352,7 +502,7 @@ pub fn serialized_string_len(value: &[u8], encoding: StrEncoding) -> usize {
     }
 }
 
-fn varint_len(mut n: usize) -> usize {
+pub(crate) fn varint_len(mut n: usize) -> usize {
     let mut len = 1;
     while n >= 0x80 {
         n >>= 7;
@@ -361,7 +511,7 @@ fn varint_len(mut n: usize) -> usize {
     len
 }
 
-fn write_varint(v: &mut Vec<u8>, mut n: usize) {
+pub(crate) fn write_varint(v: &mut Vec<u8>, mut n: usize) {
     loop {
         let byte = (n & 0x7f) as u8;
         n >>= 7;
@@ -373,7 +523,7 @@ fn write_varint(v: &mut Vec<u8>, mut n: usize) {
     }
 }
 
-fn read_varint(b: &[u8]) -> (usize, usize) {
+pub(crate) fn read_varint(b: &[u8]) -> (usize, usize) {
     let mut n = 0usize;
     let mut shift = 0;
     for (i, &byte) in b.iter().enumerate() {
@@ -408,7 +558,7 @@ mod tests {
         assert_eq!(e.expire_at(), None);
         assert_eq!(e.clock(), 0xabcdef);
         assert_eq!(e.encoding(), StrEncoding::Embstr);
-        assert_eq!(e.heap_size(), 4 + 1 + 5 + 5);
+        assert_eq!(e.block.len(), 4 + 1 + 5 + 5);
     }
 
     #[test]
@@ -492,5 +642,43 @@ mod tests {
         assert_eq!(StrEncoding::for_new_value(b"012"), StrEncoding::Embstr);
         assert_eq!(StrEncoding::for_new_value(&[b'a'; 44]), StrEncoding::Embstr);
         assert_eq!(StrEncoding::for_new_value(&[b'a'; 45]), StrEncoding::Raw);
+    }
+
+    fn large_hash(key: &[u8], fields: &[(&[u8], &[u8])]) -> Entry {
+        let mut h = crate::types::hash::LargeHash::default();
+        for (f, v) in fields {
+            h.insert(crate::types::hash::pack(f, v));
+        }
+        Entry::new_large(key, Collection::Hash(h), 7)
+    }
+
+    fn hash_len(e: &Entry) -> usize {
+        match e.stored() {
+            Stored::Large(Collection::Hash(h)) => h.len(),
+            _ => usize::MAX,
+        }
+    }
+
+    #[test]
+    fn large_values_move_copy_and_convert() {
+        let e = large_hash(b"h", &[(b"a", b"1"), (b"b", b"2")]);
+        assert_eq!(e.value_type(), ValueType::Hash);
+        assert_eq!(hash_len(&e), 2);
+        let mut copy = e.duplicate(b"copy", Some(5));
+        let mut moved = e.into_key(b"moved", Some(9));
+        assert_eq!((moved.key(), moved.expire_at()), (&b"moved"[..], Some(9)));
+        assert_eq!(hash_len(&moved), 2);
+        if let Some(Collection::Hash(h)) = copy.large_mut() {
+            h.insert(crate::types::hash::pack(b"c", b"3"));
+        }
+        assert_eq!((hash_len(&copy), hash_len(&moved)), (3, 2));
+        // Repacking keeps the collection with the block.
+        moved.set_expire(None);
+        moved.set_clock(3);
+        assert_eq!(hash_len(&moved), 2);
+        copy.set_compact(b"\x07\0\0\0\0\0\xff");
+        assert!(matches!(copy.stored(), Stored::Compact(ValueType::Hash, b)
+            if b.len() == 7));
+        assert_eq!(copy.expire_at(), Some(5));
     }
 }

@@ -37,11 +37,17 @@ impl KeyspaceStats {
     }
 }
 
+/// A client's WATCH flag: set when a key it watches is modified (Redis `CLIENT_DIRTY_CAS`).
+pub type WatchFlag = std::sync::Arc<std::sync::atomic::AtomicBool>;
+
 /// The keys of one hash slot.
 #[derive(Default)]
 pub struct SlotTable {
     entries: HashTable<Entry>,
     volatile: usize,
+    /// WATCHed keys of this slot and the flag of each client watching them. Every change to
+    /// a key goes through a [`SlotGuard`] method that checks this list (empty: one branch).
+    watchers: Vec<(Box<[u8]>, WatchFlag)>,
 }
 
 impl SlotTable {
@@ -148,6 +154,19 @@ pub struct SlotGuard<'a> {
     table: MutexGuard<'a, SlotTable>,
 }
 
+/// Sets the flag of every client watching `key`.
+#[inline]
+fn signal(watchers: &[(Box<[u8]>, WatchFlag)], key: &[u8]) {
+    if watchers.is_empty() {
+        return;
+    }
+    for (k, flag) in watchers {
+        if &**k == key {
+            flag.store(true, std::sync::atomic::Ordering::Release);
+        }
+    }
+}
+
 /// What a lookup found.
 pub enum Lookup {
     Found,
@@ -157,6 +176,45 @@ pub enum Lookup {
 impl<'a> SlotGuard<'a> {
     pub fn slot(&self) -> Slot {
         self.slot
+    }
+
+    /// Signals that `key` changed: clients WATCHing it will fail their EXEC
+    /// (Redis `signalModifiedKey` / `touchWatchedKey`).
+    #[inline]
+    pub fn touch(&self, key: &[u8]) {
+        signal(&self.table.watchers, key);
+    }
+
+    /// Starts watching `key` for the client owning `flag`.
+    pub fn watch(&mut self, key: &[u8], flag: &WatchFlag) {
+        let watchers = &mut self.table.watchers;
+        if !watchers
+            .iter()
+            .any(|(k, f)| &**k == key && std::sync::Arc::ptr_eq(f, flag))
+        {
+            watchers.push((key.into(), flag.clone()));
+        }
+    }
+
+    /// Stops watching `key` for the client owning `flag`.
+    pub fn unwatch(&mut self, key: &[u8], flag: &WatchFlag) {
+        self.table
+            .watchers
+            .retain(|(k, f)| !(&**k == key && std::sync::Arc::ptr_eq(f, flag)));
+        if self.table.watchers.is_empty() {
+            self.table.watchers = Vec::new();
+        }
+    }
+
+    /// The live entry for `key`, mutably, for a command that is about to change it (watchers
+    /// of the key are signalled).
+    pub fn get_for_write(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
+        self.expire_if_needed(key, now_ms);
+        let hash = self.ks.hash(key);
+        let table = &mut *self.table;
+        let entry = table.entries.find_mut(hash, |e| e.key() == key)?;
+        signal(&table.watchers, key);
+        Some(entry)
     }
 
     pub fn table(&self) -> &SlotTable {
@@ -184,7 +242,8 @@ impl<'a> SlotGuard<'a> {
         self.table.entries.find(hash, |e| e.key() == key)
     }
 
-    /// The live entry for `key`, mutable. Changing its expiry must go through [`Self::set_expire`].
+    /// The live entry for `key`, mutable, for reads that update its access clock (changes to
+    /// the value go through [`Self::get_for_write`]; to the expiry through [`Self::set_expire`]).
     pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
         self.expire_if_needed(key, now_ms);
         let hash = self.ks.hash(key);
@@ -198,6 +257,7 @@ impl<'a> SlotGuard<'a> {
 
     /// Inserts or replaces the entry for its key; returns the previous one.
     pub fn insert(&mut self, entry: Entry) -> Option<Entry> {
+        self.touch(entry.key());
         let hash = self.ks.hash(entry.key());
         let new_volatile = entry.expire_at().is_some();
         let hasher = &self.ks.hasher;
@@ -238,6 +298,7 @@ impl<'a> SlotGuard<'a> {
             .find_entry(hash, |e| e.key() == key)
             .ok()?;
         let (entry, _) = found.remove();
+        self.touch(key);
         self.ks.keys.add(-1);
         self.adjust_volatile(entry.expire_at().is_some(), false);
         Some(entry)
@@ -246,9 +307,11 @@ impl<'a> SlotGuard<'a> {
     /// Sets or clears the expiry of an existing key; returns false when the key is missing.
     pub fn set_expire(&mut self, key: &[u8], expire_at: Option<i64>) -> bool {
         let hash = self.ks.hash(key);
-        let Some(e) = self.table.entries.find_mut(hash, |e| e.key() == key) else {
+        let table = &mut *self.table;
+        let Some(e) = table.entries.find_mut(hash, |e| e.key() == key) else {
             return false;
         };
+        signal(&table.watchers, key);
         let was = e.expire_at().is_some();
         e.set_expire(expire_at);
         self.adjust_volatile(was, expire_at.is_some());
@@ -271,6 +334,13 @@ impl<'a> SlotGuard<'a> {
 
     /// Deletes every key of this slot; returns how many there were.
     pub fn clear(&mut self) -> usize {
+        // Redis `touchAllWatchedKeysInDb`: only watched keys that existed are signalled.
+        for (k, flag) in &self.table.watchers {
+            let hash = self.ks.hash(k);
+            if self.table.entries.find(hash, |e| e.key() == &**k).is_some() {
+                flag.store(true, std::sync::atomic::Ordering::Release);
+            }
+        }
         let n = self.table.entries.len();
         let volatile = self.table.volatile;
         self.table.entries.clear();

@@ -22,6 +22,7 @@ pub mod error;
 pub mod expire;
 pub mod keyspace;
 pub mod reply;
+pub mod types;
 
 use bytes::Bytes;
 
@@ -46,6 +47,18 @@ pub struct StoreSettings {
     pub lfu_log_factor: u32,
     /// `lfu-decay-time` (minutes per counter decrement; 0 never decays).
     pub lfu_decay_time: u32,
+    /// `hash-max-listpack-entries` / `hash-max-listpack-value`.
+    pub hash_max_listpack_entries: u64,
+    pub hash_max_listpack_value: u64,
+    /// `set-max-intset-entries`.
+    pub set_max_intset_entries: u64,
+    /// `zset-max-listpack-entries` / `zset-max-listpack-value`.
+    pub zset_max_listpack_entries: u64,
+    pub zset_max_listpack_value: u64,
+    /// `list-max-listpack-size` (negative: a byte limit per node, -1 = 4 KiB ... -5 = 64 KiB).
+    pub list_max_listpack_size: i32,
+    /// `hll-sparse-max-bytes`.
+    pub hll_sparse_max_bytes: u64,
 }
 
 impl Default for StoreSettings {
@@ -57,6 +70,13 @@ impl Default for StoreSettings {
             no_shared_integers: false,
             lfu_log_factor: 10,
             lfu_decay_time: 1,
+            hash_max_listpack_entries: 128,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
+            list_max_listpack_size: -2,
+            hll_sparse_max_bytes: 3000,
         }
     }
 }

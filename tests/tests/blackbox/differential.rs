@@ -61,6 +61,9 @@ enum Check {
     /// The command is `SCAN 0 <options>`: each server is iterated to the end and the sets
     /// of keys must be equal (or the first replies identical if they are errors).
     FullScan,
+    /// The command is `HSCAN key 0 <options>` (or another key's scan): iterated to the end
+    /// on each server, the sets of items must be equal.
+    FullKeyScan,
 }
 
 /// One generated command.
@@ -202,6 +205,13 @@ const UNIX_MILLISECONDS: [&str; 7] = [
     "9223372036854775807",
 ];
 
+/// How many hash and list command shapes [`Generator::collection_command`] draws from.
+const COLLECTION_COMMANDS: u32 = 34;
+
+const FIELDS: [&str; 9] = ["f1", "f2", "f3", "10", "-1", "", "many5", "many129", "1.5"];
+
+const ELEMENTS: [&str; 8] = ["a", "b", "c", "1", "-5", "", "9223372036854775808", "a"];
+
 const PATTERNS: [&str; 11] = [
     "*", "a*", "{t}*", "?", "[a-c]", "*1*", "\\{*", "[^a]*", "*[", "{t}[12]", "nomatch",
 ];
@@ -310,6 +320,201 @@ impl Generator {
         options
     }
 
+    fn field(&mut self) -> String {
+        self.pick(&FIELDS)
+    }
+
+    /// Field/value pairs; now and then enough of them, or long enough, to switch a hash to
+    /// its large encoding.
+    fn field_values(&mut self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.chance(0.03) {
+            for i in 0..130 {
+                out.push(format!("many{i}"));
+                out.push(i.to_string());
+            }
+            return out;
+        }
+        for _ in 0..self.rng.random_range(1..4) {
+            out.push(self.field());
+            out.push(if self.chance(0.05) {
+                "x".repeat(65)
+            } else {
+                self.value()
+            });
+        }
+        out
+    }
+
+    /// List elements; now and then enough bytes to pass one quicklist node.
+    fn elements(&mut self) -> Vec<String> {
+        if self.chance(0.03) {
+            return (0..90)
+                .map(|i| format!("{i}-{}", "e".repeat(100)))
+                .collect();
+        }
+        (0..self.rng.random_range(1..4))
+            .map(|_| self.pick(&ELEMENTS))
+            .collect()
+    }
+
+    /// Hash and list commands.
+    fn collection_command(&mut self, key: &str) -> (Vec<String>, Check) {
+        use Check::*;
+        let s = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<Vec<String>>();
+        let with = |mut head: Vec<String>, tail: Vec<String>| {
+            head.extend(tail);
+            head
+        };
+        let key = key.to_string();
+        match self.rng.random_range(0..COLLECTION_COMMANDS) {
+            0..=2 => (with(s(&["HSET", &key]), self.field_values()), Exact),
+            3 => (with(s(&["HMSET", &key]), self.field_values()), Exact),
+            4 => (s(&["HSETNX", &key, &self.field(), &self.value()]), Exact),
+            5 | 6 => (s(&["HGET", &key, &self.field()]), Exact),
+            7 => (s(&["HMGET", &key, &self.field(), &self.field()]), Exact),
+            8 => (s(&["HDEL", &key, &self.field(), &self.field()]), Exact),
+            9 => (s(&["HEXISTS", &key, &self.field()]), Exact),
+            10 => (s(&["HLEN", &key]), Exact),
+            11 => (s(&["HSTRLEN", &key, &self.field()]), Exact),
+            12 => (
+                s(&[&self.pick(&["HKEYS", "HVALS", "HGETALL"]), &key]),
+                Unordered,
+            ),
+            13 => (
+                s(&["HINCRBY", &key, &self.field(), &self.pick(&INTEGERS)]),
+                Exact,
+            ),
+            14 => (
+                s(&["HINCRBYFLOAT", &key, &self.field(), &self.pick(&FLOATS)]),
+                Exact,
+            ),
+            15 => {
+                let mut args = s(&["HRANDFIELD", &key]);
+                if self.chance(0.7) {
+                    args.push(self.pick(&[
+                        "0",
+                        "1",
+                        "3",
+                        "-3",
+                        "100",
+                        "-100",
+                        "x",
+                        "-9223372036854775808",
+                    ]));
+                    if self.chance(0.5) {
+                        args.push(self.pick(&["WITHVALUES", "withvalues", "foo"]));
+                    }
+                }
+                (args, SameKind)
+            }
+            16 => {
+                let mut args = s(&["HSCAN", &key, "0"]);
+                if self.chance(0.5) {
+                    args.extend(["MATCH".into(), self.pick(&PATTERNS)]);
+                }
+                if self.chance(0.3) {
+                    args.extend(["COUNT".into(), self.pick(&["1", "5", "0", "x"])]);
+                }
+                (args, FullKeyScan)
+            }
+            17..=19 => (
+                with(
+                    s(&[&self.pick(&["LPUSH", "RPUSH", "LPUSHX", "RPUSHX"]), &key]),
+                    self.elements(),
+                ),
+                Exact,
+            ),
+            20 | 21 => {
+                let mut args = s(&[&self.pick(&["LPOP", "RPOP"]), &key]);
+                if self.chance(0.5) {
+                    args.push(self.pick(&["0", "1", "2", "5", "-1", "x"]));
+                }
+                (args, Exact)
+            }
+            22 => (s(&["LLEN", &key]), Exact),
+            23 | 24 => (
+                s(&["LRANGE", &key, &self.pick(&OFFSETS), &self.pick(&OFFSETS)]),
+                Exact,
+            ),
+            25 => (s(&["LINDEX", &key, &self.pick(&OFFSETS)]), Exact),
+            26 => (
+                s(&["LSET", &key, &self.pick(&OFFSETS), &self.pick(&ELEMENTS)]),
+                Exact,
+            ),
+            27 => (
+                s(&[
+                    "LINSERT",
+                    &key,
+                    &self.pick(&["BEFORE", "AFTER", "after", "foo"]),
+                    &self.pick(&ELEMENTS),
+                    &self.pick(&ELEMENTS),
+                ]),
+                Exact,
+            ),
+            28 => (
+                s(&[
+                    "LREM",
+                    &key,
+                    &self.pick(&["0", "1", "-1", "2", "-2", "x"]),
+                    &self.pick(&ELEMENTS),
+                ]),
+                Exact,
+            ),
+            29 => (
+                s(&["LTRIM", &key, &self.pick(&OFFSETS), &self.pick(&OFFSETS)]),
+                Exact,
+            ),
+            30 => {
+                let mut args = s(&["LPOS", &key, &self.pick(&ELEMENTS)]);
+                for _ in 0..self.rng.random_range(0..3) {
+                    match self.rng.random_range(0..4) {
+                        0 => args.extend([
+                            "RANK".into(),
+                            self.pick(&["1", "2", "-1", "-2", "0", "-9223372036854775808"]),
+                        ]),
+                        1 => args.extend(["COUNT".into(), self.pick(&["0", "1", "2", "-1"])]),
+                        2 => args.extend(["MAXLEN".into(), self.pick(&["0", "1", "3", "-1"])]),
+                        _ => args.push("FOO".into()),
+                    }
+                }
+                (args, Exact)
+            }
+            31 => {
+                let other = self.key();
+                (
+                    s(&[
+                        "LMOVE",
+                        &key,
+                        &other,
+                        &self.pick(&["LEFT", "RIGHT", "left", "up"]),
+                        &self.pick(&["LEFT", "RIGHT"]),
+                    ]),
+                    Exact,
+                )
+            }
+            32 => {
+                let other = self.key();
+                (s(&["RPOPLPUSH", &key, &other]), Exact)
+            }
+            _ => {
+                let n = self.rng.random_range(1..3);
+                let keys = self.keys(n);
+                let mut args = vec!["LMPOP".to_string(), self.pick(&["1", "2", "0", "x"])];
+                if args[1] == "1" || args[1] == "2" {
+                    args.truncate(1);
+                    args.push(keys.len().to_string());
+                }
+                args.extend(keys);
+                args.push(self.pick(&["LEFT", "RIGHT", "middle"]));
+                if self.chance(0.5) {
+                    args.extend(["COUNT".into(), self.pick(&["1", "3", "0", "-1"])]);
+                }
+                (args, Exact)
+            }
+        }
+    }
+
     fn scan_options(&mut self) -> Vec<String> {
         let mut options = Vec::new();
         for _ in 0..self.rng.random_range(0..=2) {
@@ -349,7 +554,7 @@ impl Generator {
             head.extend(tail);
             head
         };
-        let (args, check) = match self.rng.random_range(0..49) {
+        let (args, check) = match self.rng.random_range(0..49 + COLLECTION_COMMANDS) {
             0..=2 => (s(&["GET", &key]), Exact),
             3..=6 => {
                 let value = self.value();
@@ -486,6 +691,7 @@ impl Generator {
             // Switch the protocol, so replies are compared in RESP2 and RESP3; the HELLO
             // reply holds the connection's id, so only its type is compared.
             48 if self.chance(0.3) => (s(&["HELLO", &self.pick(&["2", "3"])]), SameKind),
+            49.. => self.collection_command(&key),
             _ => (s(&["EXISTS", &key]), Exact),
         };
         Step::new(args, check)
@@ -503,10 +709,21 @@ fn full_scan(
     client: &mut Client,
     options: &[Vec<u8>],
 ) -> anyhow::Result<Result<BTreeSet<Bytes>, Bytes>> {
+    full_scan_of(client, &[b"SCAN".to_vec()], options)
+}
+
+/// Iterates `<head...> <cursor> <options>` (SCAN, or HSCAN key, ...) to the end: the items
+/// returned, or the first reply if it is an error.
+fn full_scan_of(
+    client: &mut Client,
+    head: &[Vec<u8>],
+    options: &[Vec<u8>],
+) -> anyhow::Result<Result<BTreeSet<Bytes>, Bytes>> {
     let mut cursor = Bytes::from_static(b"0");
     let mut keys = BTreeSet::new();
     for _ in 0..100_000 {
-        let mut args = vec![b"SCAN".to_vec(), cursor.to_vec()];
+        let mut args = head.to_vec();
+        args.push(cursor.to_vec());
         args.extend(options.iter().cloned());
         let raw = client.cmd_raw(&args)?;
         match parse(&raw)? {
@@ -542,6 +759,20 @@ fn compare(step: &Step, redis: &mut Client, tessera: &mut Client) -> anyhow::Res
         }
         return Ok(());
     }
+    if step.check == Check::FullKeyScan && step.args.len() >= 3 {
+        let (head, options) = (&step.args[..2], &step.args[3..]);
+        let (want, got) = (
+            full_scan_of(redis, head, options)?,
+            full_scan_of(tessera, head, options)?,
+        );
+        if want != got {
+            bail!(
+                "{} iteration differs:\n  redis:   {want:?}\n  tessera: {got:?}",
+                step.text()
+            );
+        }
+        return Ok(());
+    }
     if step.check == Check::RandomKey {
         compare(
             &Step::new(vec!["SCAN".into(), "0".into()], Check::FullScan),
@@ -560,6 +791,12 @@ fn compare(step: &Step, redis: &mut Client, tessera: &mut Client) -> anyhow::Res
         }
         (Check::Unordered, Frame::Array(mut a), Frame::Array(mut b)) => {
             let key = |frame: &Frame| frame.to_string();
+            a.sort_by_key(key);
+            b.sort_by_key(key);
+            a == b
+        }
+        (Check::Unordered, Frame::Map(mut a), Frame::Map(mut b)) => {
+            let key = |pair: &(Frame, Frame)| format!("{} {}", pair.0, pair.1);
             a.sort_by_key(key);
             b.sort_by_key(key);
             a == b
@@ -606,11 +843,17 @@ fn compare_final_state(
             tessera,
         )?;
         for key in keys {
-            for (command, check) in [("GET", Check::Exact), ("PTTL", Check::Near(1_000))] {
-                let step = Step {
-                    args: vec![command.as_bytes().to_vec(), key.to_vec()],
-                    check,
-                };
+            for (command, check) in [
+                ("GET", Check::Exact),
+                ("PTTL", Check::Near(1_000)),
+                ("TYPE", Check::Exact),
+                ("DEBUG DIGEST-VALUE", Check::Exact),
+                ("OBJECT ENCODING", Check::Exact),
+            ] {
+                let mut args: Vec<Vec<u8>> =
+                    command.split(' ').map(|w| w.as_bytes().to_vec()).collect();
+                args.push(key.to_vec());
+                let step = Step { args, check };
                 compare(&step, redis, tessera)
                     .with_context(|| format!("final state of db {db}: {}", step.text()))?;
             }
@@ -749,6 +992,39 @@ fn generator_is_deterministic_and_covers_every_command() {
         "FLUSHDB",
         "FLUSHALL",
         "HELLO",
+        "HSET",
+        "HMSET",
+        "HSETNX",
+        "HGET",
+        "HMGET",
+        "HDEL",
+        "HEXISTS",
+        "HLEN",
+        "HSTRLEN",
+        "HKEYS",
+        "HVALS",
+        "HGETALL",
+        "HINCRBY",
+        "HINCRBYFLOAT",
+        "HRANDFIELD",
+        "HSCAN",
+        "LPUSH",
+        "RPUSH",
+        "LPUSHX",
+        "RPUSHX",
+        "LPOP",
+        "RPOP",
+        "LLEN",
+        "LRANGE",
+        "LINDEX",
+        "LSET",
+        "LINSERT",
+        "LREM",
+        "LTRIM",
+        "LPOS",
+        "LMOVE",
+        "RPOPLPUSH",
+        "LMPOP",
     ] {
         assert!(names.contains(name), "{name} never generated");
     }

@@ -186,7 +186,7 @@ fn dispatch(
     }
 
     let mut key_indices = std::mem::take(&mut session.scratch_keys);
-    cmd.key_indices(args.len(), &mut key_indices);
+    cmd.key_indices(args, &mut key_indices);
     if let Some(cluster) = &server.cluster
         && !key_indices.is_empty()
         && let Err(e) = cluster.route(cmd, args, &key_indices)

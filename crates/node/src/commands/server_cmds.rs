@@ -7,7 +7,7 @@ use bytes::Bytes;
 use config::ProtectedAction;
 use store::{CmdError, CmdResult, Reply, Written};
 
-use super::table::{self, COMMANDS, Command, CommandName, Keys};
+use super::table::{self, Begin, COMMANDS, Command, CommandName, Find, KeySpec, Keys};
 use crate::server::unix_us;
 use crate::session::CallCtx;
 use store::cmd::is;
@@ -228,6 +228,60 @@ fn all_commands() -> impl Iterator<Item = &'static Command> {
     COMMANDS.iter()
 }
 
+/// One key spec as COMMAND INFO shows it.
+fn write_key_spec(reply: &mut Reply<'_>, spec: &KeySpec) {
+    let _ = reply.map(3);
+    let _ = reply.bulk(b"flags");
+    let _ = reply.set(spec.flags.len());
+    for f in spec.flags {
+        let _ = reply.simple(f.as_bytes());
+    }
+    let _ = reply.bulk(b"begin_search");
+    let _ = reply.map(2);
+    let _ = reply.bulk(b"type");
+    let Begin::Index(index) = spec.begin;
+    let _ = reply.bulk(b"index");
+    let _ = reply.bulk(b"spec");
+    let _ = reply.map(1);
+    let _ = reply.bulk(b"index");
+    let _ = reply.int(index.into());
+    let _ = reply.bulk(b"find_keys");
+    let _ = reply.map(2);
+    let _ = reply.bulk(b"type");
+    match spec.find {
+        Find::Range {
+            lastkey,
+            keystep,
+            limit,
+        } => {
+            let _ = reply.bulk(b"range");
+            let _ = reply.bulk(b"spec");
+            let _ = reply.map(3);
+            for (name, v) in [("lastkey", lastkey), ("keystep", keystep), ("limit", limit)] {
+                let _ = reply.bulk(name.as_bytes());
+                let _ = reply.int(v.into());
+            }
+        }
+        Find::KeyNum {
+            keynumidx,
+            firstkey,
+            keystep,
+        } => {
+            let _ = reply.bulk(b"keynum");
+            let _ = reply.bulk(b"spec");
+            let _ = reply.map(3);
+            for (name, v) in [
+                ("keynumidx", keynumidx),
+                ("firstkey", firstkey),
+                ("keystep", keystep),
+            ] {
+                let _ = reply.bulk(name.as_bytes());
+                let _ = reply.int(v.into());
+            }
+        }
+    }
+}
+
 /// One COMMAND INFO entry (Redis 7.0's 10-element shape).
 fn write_command_info(reply: &mut Reply<'_>, cmd: &Command, parent: Option<&Command>) {
     let (first, last, step) = cmd.key_triple();
@@ -257,36 +311,23 @@ fn write_command_info(reply: &mut Reply<'_>, cmd: &Command, parent: Option<&Comm
         }
         Keys::Range { first, last, step } => {
             let _ = reply.array(1);
-            let _ = reply.map(3);
-            let _ = reply.bulk(b"flags");
-            let _ = reply.set(cmd.key_flags.len());
-            for f in cmd.key_flags {
-                let _ = reply.simple(f.as_bytes());
+            let lastkey = if last < 0 { last } else { last - first };
+            let spec = KeySpec {
+                flags: cmd.key_flags,
+                begin: Begin::Index(first),
+                find: Find::Range {
+                    lastkey,
+                    keystep: step,
+                    limit: 0,
+                },
+            };
+            write_key_spec(reply, &spec);
+        }
+        Keys::Specs { specs, .. } => {
+            let _ = reply.array(specs.len());
+            for spec in specs {
+                write_key_spec(reply, spec);
             }
-            let _ = reply.bulk(b"begin_search");
-            let _ = reply.map(2);
-            let _ = reply.bulk(b"type");
-            let _ = reply.bulk(b"index");
-            let _ = reply.bulk(b"spec");
-            let _ = reply.map(1);
-            let _ = reply.bulk(b"index");
-            let _ = reply.int(first.into());
-            let _ = reply.bulk(b"find_keys");
-            let _ = reply.map(2);
-            let _ = reply.bulk(b"type");
-            let _ = reply.bulk(b"range");
-            let _ = reply.bulk(b"spec");
-            let _ = reply.map(3);
-            let _ = reply.bulk(b"lastkey");
-            let _ = reply.int(if last < 0 {
-                last.into()
-            } else {
-                (last - first).into()
-            });
-            let _ = reply.bulk(b"keystep");
-            let _ = reply.int(step.into());
-            let _ = reply.bulk(b"limit");
-            let _ = reply.int(0);
         }
     }
     let _ = reply.array(cmd.subcommands.len());
@@ -407,7 +448,7 @@ pub fn command_getkeys(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
         ));
     }
     let mut idx = Vec::new();
-    cmd.key_indices(cmd_args.len(), &mut idx);
+    cmd.key_indices(cmd_args, &mut idx);
     if idx.is_empty() {
         return Err(CmdError::err("The command has no key arguments"));
     }

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use super::{cluster, connection_cmds, server_cmds};
 use crate::session::ServerHandler;
-use store::cmd::{keys as k, strings as s};
+use store::cmd::{hashes as hs, keys as k, lists as ls, strings as s};
 
 /// Command flags, as COMMAND reports them.
 pub mod flag {
@@ -64,6 +64,100 @@ pub enum Keys {
         last: i32,
         step: i32,
     },
+    /// Redis 7 key specs (several specs, `numkeys` arguments): the legacy triple COMMAND
+    /// reports and the specs.
+    Specs {
+        legacy: (i32, i32, i32),
+        specs: &'static [KeySpec],
+    },
+}
+
+/// One Redis 7 key specification.
+pub struct KeySpec {
+    pub flags: &'static [&'static str],
+    pub begin: Begin,
+    pub find: Find,
+}
+
+/// Where a key spec's search begins.
+pub enum Begin {
+    Index(i32),
+}
+
+/// How a key spec finds its keys from where the search began.
+pub enum Find {
+    Range {
+        lastkey: i32,
+        keystep: i32,
+        limit: i32,
+    },
+    KeyNum {
+        keynumidx: i32,
+        firstkey: i32,
+        keystep: i32,
+    },
+}
+
+impl KeySpec {
+    /// Redis `getKeysUsingKeySpecs` for one spec; malformed counts find no keys.
+    fn find_keys(&self, args: &[Bytes], out: &mut Vec<usize>) {
+        let argc = args.len() as i64;
+        let Begin::Index(first) = self.begin;
+        let first = i64::from(first);
+        let (last, step) = match self.find {
+            Find::Range {
+                lastkey,
+                keystep,
+                limit,
+            } => {
+                let last = if lastkey >= 0 {
+                    first + i64::from(lastkey)
+                } else if limit <= 1 {
+                    argc + i64::from(lastkey)
+                } else {
+                    first + (argc - first) / i64::from(limit) + i64::from(lastkey)
+                };
+                (last, i64::from(keystep))
+            }
+            Find::KeyNum {
+                keynumidx,
+                firstkey,
+                keystep,
+            } => {
+                let at = first + i64::from(keynumidx);
+                if at >= argc {
+                    return;
+                }
+                let Some(n) = numeric::parse_i64(&args[at as usize]) else {
+                    return;
+                };
+                if n <= 0 {
+                    return;
+                }
+                let start = first + i64::from(firstkey);
+                let step = i64::from(keystep);
+                let last = start + (n - 1) * step;
+                if last >= argc {
+                    return;
+                }
+                let mut i = start;
+                while i <= last {
+                    out.push(i as usize);
+                    i += step;
+                }
+                return;
+            }
+        };
+        // Redis: a spec that runs past the arguments finds nothing (the command reports it).
+        if last >= argc || last < first {
+            return;
+        }
+        let mut i = first;
+        while i <= last {
+            out.push(i as usize);
+            i += step.max(1);
+        }
+    }
 }
 
 /// How a command runs.
@@ -101,12 +195,18 @@ impl Command {
         self.flags & f != 0
     }
 
-    /// Indices of the key arguments in `args` (Redis `getKeysFromCommand` for range specs).
-    pub fn key_indices(&self, argc: usize, out: &mut Vec<usize>) {
+    /// Indices of the key arguments in `args` (Redis `getKeysFromCommand`).
+    pub fn key_indices(&self, args: &[Bytes], out: &mut Vec<usize>) {
         out.clear();
-        let Keys::Range { first, last, step } = self.keys else {
-            return;
+        let (first, last, step) = match self.keys {
+            Keys::None => return,
+            Keys::Range { first, last, step } => (first, last, step),
+            Keys::Specs { specs, .. } => {
+                specs.iter().for_each(|s| s.find_keys(args, out));
+                return;
+            }
         };
+        let argc = args.len();
         let argc = argc as i32;
         let last = if last < 0 { argc + last } else { last };
         let mut i = first;
@@ -121,6 +221,10 @@ impl Command {
         match self.keys {
             Keys::None => (0, 0, 0),
             Keys::Range { first, last, step } => (first.into(), last.into(), step.into()),
+            Keys::Specs {
+                legacy: (first, last, step),
+                ..
+            } => (first.into(), last.into(), step.into()),
         }
     }
 
@@ -190,6 +294,459 @@ use Run::{Data, DataUnlocked, Server};
 const RW: u32 = WRITE | DENYOOM;
 
 pub static COMMANDS: &[Command] = &[
+    // Hashes.
+    cmd!(
+        "hset",
+        -4,
+        WRITE | DENYOOM | FAST,
+        range(1, 1, 1),
+        ["write", "hash", "fast"],
+        ["RW", "update"],
+        "hash",
+        "2.0.0",
+        "Set the string value of a hash field",
+        Data(hs::hset)
+    ),
+    cmd!(
+        "hsetnx",
+        4,
+        WRITE | DENYOOM | FAST,
+        range(1, 1, 1),
+        ["write", "hash", "fast"],
+        ["RW", "insert"],
+        "hash",
+        "2.0.0",
+        "Set the value of a hash field, only if the field does not exist",
+        Data(hs::hsetnx)
+    ),
+    cmd!(
+        "hmset",
+        -4,
+        WRITE | DENYOOM | FAST,
+        range(1, 1, 1),
+        ["write", "hash", "fast"],
+        ["RW", "update"],
+        "hash",
+        "2.0.0",
+        "Set multiple hash fields to multiple values",
+        Data(hs::hmset)
+    ),
+    cmd!(
+        "hget",
+        3,
+        READONLY | FAST,
+        range(1, 1, 1),
+        ["read", "hash", "fast"],
+        ["RO", "access"],
+        "hash",
+        "2.0.0",
+        "Get the value of a hash field",
+        Data(hs::hget)
+    ),
+    cmd!(
+        "hmget",
+        -3,
+        READONLY | FAST,
+        range(1, 1, 1),
+        ["read", "hash", "fast"],
+        ["RO", "access"],
+        "hash",
+        "2.0.0",
+        "Get the values of all the given hash fields",
+        Data(hs::hmget)
+    ),
+    cmd!(
+        "hdel",
+        -3,
+        WRITE | FAST,
+        range(1, 1, 1),
+        ["write", "hash", "fast"],
+        ["RW", "delete"],
+        "hash",
+        "2.0.0",
+        "Delete one or more hash fields",
+        Data(hs::hdel)
+    ),
+    cmd!(
+        "hexists",
+        3,
+        READONLY | FAST,
+        range(1, 1, 1),
+        ["read", "hash", "fast"],
+        ["RO"],
+        "hash",
+        "2.0.0",
+        "Determine if a hash field exists",
+        Data(hs::hexists)
+    ),
+    cmd!(
+        "hlen",
+        2,
+        READONLY | FAST,
+        range(1, 1, 1),
+        ["read", "hash", "fast"],
+        ["RO"],
+        "hash",
+        "2.0.0",
+        "Get the number of fields in a hash",
+        Data(hs::hlen)
+    ),
+    cmd!(
+        "hstrlen",
+        3,
+        READONLY | FAST,
+        range(1, 1, 1),
+        ["read", "hash", "fast"],
+        ["RO"],
+        "hash",
+        "3.2.0",
+        "Get the length of the value of a hash field",
+        Data(hs::hstrlen)
+    ),
+    cmd!(
+        "hkeys",
+        2,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "hash", "slow"],
+        ["RO", "access"],
+        "hash",
+        "2.0.0",
+        "Get all the fields in a hash",
+        Data(hs::hkeys)
+    ),
+    cmd!(
+        "hvals",
+        2,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "hash", "slow"],
+        ["RO", "access"],
+        "hash",
+        "2.0.0",
+        "Get all the values in a hash",
+        Data(hs::hvals)
+    ),
+    cmd!(
+        "hgetall",
+        2,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "hash", "slow"],
+        ["RO", "access"],
+        "hash",
+        "2.0.0",
+        "Get all the fields and values in a hash",
+        Data(hs::hgetall)
+    ),
+    cmd!(
+        "hincrby",
+        4,
+        WRITE | DENYOOM | FAST,
+        range(1, 1, 1),
+        ["write", "hash", "fast"],
+        ["RW", "access", "update"],
+        "hash",
+        "2.0.0",
+        "Increment the integer value of a hash field by the given number",
+        Data(hs::hincrby)
+    ),
+    cmd!(
+        "hincrbyfloat",
+        4,
+        WRITE | DENYOOM | FAST,
+        range(1, 1, 1),
+        ["write", "hash", "fast"],
+        ["RW", "access", "update"],
+        "hash",
+        "2.6.0",
+        "Increment the float value of a hash field by the given amount",
+        Data(hs::hincrbyfloat)
+    ),
+    cmd!(
+        "hrandfield",
+        -2,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "hash", "slow"],
+        ["RO", "access"],
+        "hash",
+        "6.2.0",
+        "Get one or multiple random fields from a hash",
+        Data(hs::hrandfield)
+    ),
+    cmd!(
+        "hscan",
+        -3,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "hash", "slow"],
+        ["RO", "access"],
+        "hash",
+        "2.8.0",
+        "Incrementally iterate hash fields and associated values",
+        Data(hs::hscan)
+    ),
+    // Lists.
+    cmd!(
+        "lpush",
+        -3,
+        WRITE | DENYOOM | FAST,
+        range(1, 1, 1),
+        ["write", "list", "fast"],
+        ["RW", "insert"],
+        "list",
+        "1.0.0",
+        "Prepend one or multiple elements to a list",
+        Data(ls::lpush)
+    ),
+    cmd!(
+        "rpush",
+        -3,
+        WRITE | DENYOOM | FAST,
+        range(1, 1, 1),
+        ["write", "list", "fast"],
+        ["RW", "insert"],
+        "list",
+        "1.0.0",
+        "Append one or multiple elements to a list",
+        Data(ls::rpush)
+    ),
+    cmd!(
+        "lpushx",
+        -3,
+        WRITE | DENYOOM | FAST,
+        range(1, 1, 1),
+        ["write", "list", "fast"],
+        ["RW", "insert"],
+        "list",
+        "2.2.0",
+        "Prepend an element to a list, only if the list exists",
+        Data(ls::lpushx)
+    ),
+    cmd!(
+        "rpushx",
+        -3,
+        WRITE | DENYOOM | FAST,
+        range(1, 1, 1),
+        ["write", "list", "fast"],
+        ["RW", "insert"],
+        "list",
+        "2.2.0",
+        "Append an element to a list, only if the list exists",
+        Data(ls::rpushx)
+    ),
+    cmd!(
+        "lpop",
+        -2,
+        WRITE | FAST,
+        range(1, 1, 1),
+        ["write", "list", "fast"],
+        ["RW", "access", "delete"],
+        "list",
+        "1.0.0",
+        "Remove and get the first elements in a list",
+        Data(ls::lpop)
+    ),
+    cmd!(
+        "rpop",
+        -2,
+        WRITE | FAST,
+        range(1, 1, 1),
+        ["write", "list", "fast"],
+        ["RW", "access", "delete"],
+        "list",
+        "1.0.0",
+        "Remove and get the last elements in a list",
+        Data(ls::rpop)
+    ),
+    cmd!(
+        "llen",
+        2,
+        READONLY | FAST,
+        range(1, 1, 1),
+        ["read", "list", "fast"],
+        ["RO"],
+        "list",
+        "1.0.0",
+        "Get the length of a list",
+        Data(ls::llen)
+    ),
+    cmd!(
+        "lrange",
+        4,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "list", "slow"],
+        ["RO", "access"],
+        "list",
+        "1.0.0",
+        "Get a range of elements from a list",
+        Data(ls::lrange)
+    ),
+    cmd!(
+        "lindex",
+        3,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "list", "slow"],
+        ["RO", "access"],
+        "list",
+        "1.0.0",
+        "Get an element from a list by its index",
+        Data(ls::lindex)
+    ),
+    cmd!(
+        "lset",
+        4,
+        WRITE | DENYOOM,
+        range(1, 1, 1),
+        ["write", "list", "slow"],
+        ["RW", "update"],
+        "list",
+        "1.0.0",
+        "Set the value of an element in a list by its index",
+        Data(ls::lset)
+    ),
+    cmd!(
+        "linsert",
+        5,
+        WRITE | DENYOOM,
+        range(1, 1, 1),
+        ["write", "list", "slow"],
+        ["RW", "insert"],
+        "list",
+        "2.2.0",
+        "Insert an element before or after another element in a list",
+        Data(ls::linsert)
+    ),
+    cmd!(
+        "lrem",
+        4,
+        WRITE,
+        range(1, 1, 1),
+        ["write", "list", "slow"],
+        ["RW", "delete"],
+        "list",
+        "1.0.0",
+        "Remove elements from a list",
+        Data(ls::lrem)
+    ),
+    cmd!(
+        "ltrim",
+        4,
+        WRITE,
+        range(1, 1, 1),
+        ["write", "list", "slow"],
+        ["RW", "delete"],
+        "list",
+        "1.0.0",
+        "Trim a list to the specified range",
+        Data(ls::ltrim)
+    ),
+    cmd!(
+        "lpos",
+        -3,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "list", "slow"],
+        ["RO", "access"],
+        "list",
+        "6.0.6",
+        "Return the index of matching elements on a list",
+        Data(ls::lpos)
+    ),
+    cmd!(
+        "lmove",
+        5,
+        WRITE | DENYOOM,
+        Keys::Specs {
+            legacy: (1, 2, 1),
+            specs: &[
+                KeySpec {
+                    flags: &["RW", "access", "delete"],
+                    begin: Begin::Index(1),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                },
+                KeySpec {
+                    flags: &["RW", "insert"],
+                    begin: Begin::Index(2),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                }
+            ]
+        },
+        ["write", "list", "slow"],
+        [],
+        "list",
+        "6.2.0",
+        "Pop an element from a list, push it to another list and return it",
+        Data(ls::lmove)
+    ),
+    cmd!(
+        "rpoplpush",
+        3,
+        WRITE | DENYOOM,
+        Keys::Specs {
+            legacy: (1, 2, 1),
+            specs: &[
+                KeySpec {
+                    flags: &["RW", "access", "delete"],
+                    begin: Begin::Index(1),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                },
+                KeySpec {
+                    flags: &["RW", "insert"],
+                    begin: Begin::Index(2),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                }
+            ]
+        },
+        ["write", "list", "slow"],
+        [],
+        "list",
+        "1.2.0",
+        "Remove the last element in a list, prepend it to another list and return it",
+        Data(ls::rpoplpush)
+    ),
+    cmd!(
+        "lmpop",
+        -4,
+        WRITE | MOVABLEKEYS,
+        Keys::Specs {
+            legacy: (0, 0, 0),
+            specs: &[KeySpec {
+                flags: &["RW", "access", "delete"],
+                begin: Begin::Index(1),
+                find: Find::KeyNum {
+                    keynumidx: 0,
+                    firstkey: 1,
+                    keystep: 1
+                }
+            }]
+        },
+        ["write", "list", "slow"],
+        [],
+        "list",
+        "7.0.0",
+        "Pop elements from a list",
+        Data(ls::lmpop)
+    ),
     // Strings.
     cmd!(
         "get",
@@ -197,7 +754,7 @@ pub static COMMANDS: &[Command] = &[
         READONLY | FAST,
         K1,
         ["read", "string", "fast"],
-        ["RO", "ACCESS"],
+        ["RO", "access"],
         "string",
         "1.0.0",
         "Returns the string value of a key.",
@@ -209,7 +766,7 @@ pub static COMMANDS: &[Command] = &[
         RW,
         K1,
         ["write", "string", "slow"],
-        ["RW", "ACCESS", "UPDATE", "VARIABLE_FLAGS"],
+        ["RW", "access", "update", "variable_flags"],
         "string",
         "1.0.0",
         "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
@@ -221,7 +778,7 @@ pub static COMMANDS: &[Command] = &[
         RW | FAST,
         K1,
         ["write", "string", "fast"],
-        ["OW", "INSERT"],
+        ["OW", "insert"],
         "string",
         "1.0.0",
         "Set the string value of a key only when the key doesn't exist.",
@@ -233,7 +790,7 @@ pub static COMMANDS: &[Command] = &[
         RW,
         K1,
         ["write", "string", "slow"],
-        ["OW", "UPDATE"],
+        ["OW", "update"],
         "string",
         "2.0.0",
         "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
@@ -245,7 +802,7 @@ pub static COMMANDS: &[Command] = &[
         RW,
         K1,
         ["write", "string", "slow"],
-        ["OW", "UPDATE"],
+        ["OW", "update"],
         "string",
         "2.6.0",
         "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.",
@@ -257,7 +814,7 @@ pub static COMMANDS: &[Command] = &[
         RW | FAST,
         K1,
         ["write", "string", "fast"],
-        ["RW", "ACCESS", "UPDATE"],
+        ["RW", "access", "update"],
         "string",
         "1.0.0",
         "Returns the previous string value of a key after setting it to a new value.",
@@ -269,7 +826,7 @@ pub static COMMANDS: &[Command] = &[
         WRITE | FAST,
         K1,
         ["write", "string", "fast"],
-        ["RW", "ACCESS", "DELETE"],
+        ["RW", "access", "delete"],
         "string",
         "6.2.0",
         "Returns the string value of a key after deleting the key.",
@@ -281,7 +838,7 @@ pub static COMMANDS: &[Command] = &[
         WRITE | FAST,
         K1,
         ["write", "string", "fast"],
-        ["RW", "ACCESS", "UPDATE"],
+        ["RW", "access", "update"],
         "string",
         "6.2.0",
         "Returns the string value of a key after setting its expiration time.",
@@ -293,7 +850,7 @@ pub static COMMANDS: &[Command] = &[
         READONLY | FAST,
         KALL,
         ["read", "string", "fast"],
-        ["RO", "ACCESS"],
+        ["RO", "access"],
         "string",
         "1.0.0",
         "Atomically returns the string values of one or more keys.",
@@ -305,7 +862,7 @@ pub static COMMANDS: &[Command] = &[
         RW,
         range(1, -1, 2),
         ["write", "string", "slow"],
-        ["OW", "UPDATE"],
+        ["OW", "update"],
         "string",
         "1.0.1",
         "Atomically creates or modifies the string values of one or more keys.",
@@ -317,7 +874,7 @@ pub static COMMANDS: &[Command] = &[
         RW,
         range(1, -1, 2),
         ["write", "string", "slow"],
-        ["OW", "INSERT"],
+        ["OW", "insert"],
         "string",
         "1.0.1",
         "Atomically modifies the string values of one or more keys only when all keys don't exist.",
@@ -329,7 +886,7 @@ pub static COMMANDS: &[Command] = &[
         RW | FAST,
         K1,
         ["write", "string", "fast"],
-        ["RW", "INSERT"],
+        ["RW", "insert"],
         "string",
         "2.0.0",
         "Appends a string to the value of a key. Creates the key if it doesn't exist.",
@@ -353,7 +910,7 @@ pub static COMMANDS: &[Command] = &[
         RW | FAST,
         K1,
         ["write", "string", "fast"],
-        ["RW", "ACCESS", "UPDATE"],
+        ["RW", "access", "update"],
         "string",
         "1.0.0",
         "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
@@ -365,7 +922,7 @@ pub static COMMANDS: &[Command] = &[
         RW | FAST,
         K1,
         ["write", "string", "fast"],
-        ["RW", "ACCESS", "UPDATE"],
+        ["RW", "access", "update"],
         "string",
         "1.0.0",
         "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
@@ -377,7 +934,7 @@ pub static COMMANDS: &[Command] = &[
         RW | FAST,
         K1,
         ["write", "string", "fast"],
-        ["RW", "ACCESS", "UPDATE"],
+        ["RW", "access", "update"],
         "string",
         "1.0.0",
         "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
@@ -389,7 +946,7 @@ pub static COMMANDS: &[Command] = &[
         RW | FAST,
         K1,
         ["write", "string", "fast"],
-        ["RW", "ACCESS", "UPDATE"],
+        ["RW", "access", "update"],
         "string",
         "1.0.0",
         "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
@@ -401,7 +958,7 @@ pub static COMMANDS: &[Command] = &[
         RW | FAST,
         K1,
         ["write", "string", "fast"],
-        ["RW", "ACCESS", "UPDATE"],
+        ["RW", "access", "update"],
         "string",
         "2.6.0",
         "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
@@ -413,7 +970,7 @@ pub static COMMANDS: &[Command] = &[
         READONLY,
         K1,
         ["read", "string", "slow"],
-        ["RO", "ACCESS"],
+        ["RO", "access"],
         "string",
         "2.4.0",
         "Returns a substring of the string stored at a key.",
@@ -425,7 +982,7 @@ pub static COMMANDS: &[Command] = &[
         READONLY,
         K1,
         ["read", "string", "slow"],
-        ["RO", "ACCESS"],
+        ["RO", "access"],
         "string",
         "1.0.0",
         "Returns a substring from a string value.",
@@ -437,7 +994,7 @@ pub static COMMANDS: &[Command] = &[
         RW,
         K1,
         ["write", "string", "slow"],
-        ["RW", "UPDATE"],
+        ["RW", "update"],
         "string",
         "2.2.0",
         "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
@@ -449,7 +1006,7 @@ pub static COMMANDS: &[Command] = &[
         READONLY,
         range(1, 2, 1),
         ["read", "string", "slow"],
-        ["RO", "ACCESS"],
+        ["RO", "access"],
         "string",
         "7.0.0",
         "Finds the longest common substring.",
@@ -462,7 +1019,7 @@ pub static COMMANDS: &[Command] = &[
         WRITE,
         KALL,
         ["keyspace", "write", "slow"],
-        ["RM", "DELETE"],
+        ["RM", "delete"],
         "generic",
         "1.0.0",
         "Deletes one or more keys.",
@@ -474,7 +1031,7 @@ pub static COMMANDS: &[Command] = &[
         WRITE | FAST,
         KALL,
         ["keyspace", "write", "fast"],
-        ["RM", "DELETE"],
+        ["RM", "delete"],
         "generic",
         "4.0.0",
         "Asynchronously deletes one or more keys.",
@@ -522,7 +1079,7 @@ pub static COMMANDS: &[Command] = &[
         WRITE,
         range(1, 2, 1),
         ["keyspace", "write", "slow"],
-        ["RW", "ACCESS", "DELETE"],
+        ["RW", "access", "delete"],
         "generic",
         "1.0.0",
         "Renames a key and overwrites the destination.",
@@ -534,7 +1091,7 @@ pub static COMMANDS: &[Command] = &[
         WRITE | FAST,
         range(1, 2, 1),
         ["keyspace", "write", "fast"],
-        ["RW", "ACCESS", "DELETE"],
+        ["RW", "access", "delete"],
         "generic",
         "1.0.0",
         "Renames a key only when the target key name doesn't exist.",
@@ -546,7 +1103,7 @@ pub static COMMANDS: &[Command] = &[
         RW,
         range(1, 2, 1),
         ["keyspace", "write", "slow"],
-        ["RO", "ACCESS"],
+        ["RO", "access"],
         "generic",
         "6.2.0",
         "Copies the value of a key to a new key.",
@@ -558,7 +1115,7 @@ pub static COMMANDS: &[Command] = &[
         WRITE | FAST,
         K1,
         ["keyspace", "write", "fast"],
-        ["RW", "ACCESS", "DELETE"],
+        ["RW", "access", "delete"],
         "generic",
         "1.0.0",
         "Moves a key to another database.",
@@ -582,7 +1139,7 @@ pub static COMMANDS: &[Command] = &[
         WRITE | FAST,
         K1,
         ["keyspace", "write", "fast"],
-        ["RW", "UPDATE"],
+        ["RW", "update"],
         "generic",
         "1.0.0",
         "Sets the expiration time of a key in seconds.",
@@ -594,7 +1151,7 @@ pub static COMMANDS: &[Command] = &[
         WRITE | FAST,
         K1,
         ["keyspace", "write", "fast"],
-        ["RW", "UPDATE"],
+        ["RW", "update"],
         "generic",
         "2.6.0",
         "Sets the expiration time of a key in milliseconds.",
@@ -606,7 +1163,7 @@ pub static COMMANDS: &[Command] = &[
         WRITE | FAST,
         K1,
         ["keyspace", "write", "fast"],
-        ["RW", "UPDATE"],
+        ["RW", "update"],
         "generic",
         "1.2.0",
         "Sets the expiration time of a key to a Unix timestamp.",
@@ -618,7 +1175,7 @@ pub static COMMANDS: &[Command] = &[
         WRITE | FAST,
         K1,
         ["keyspace", "write", "fast"],
-        ["RW", "UPDATE"],
+        ["RW", "update"],
         "generic",
         "2.6.0",
         "Sets the expiration time of a key to a Unix milliseconds timestamp.",
@@ -630,7 +1187,7 @@ pub static COMMANDS: &[Command] = &[
         READONLY | FAST,
         K1,
         ["keyspace", "read", "fast"],
-        ["RO", "ACCESS"],
+        ["RO", "access"],
         "generic",
         "7.0.0",
         "Returns the expiration time of a key as a Unix timestamp.",
@@ -642,7 +1199,7 @@ pub static COMMANDS: &[Command] = &[
         READONLY | FAST,
         K1,
         ["keyspace", "read", "fast"],
-        ["RO", "ACCESS"],
+        ["RO", "access"],
         "generic",
         "7.0.0",
         "Returns the expiration time of a key as a Unix milliseconds timestamp.",
@@ -654,7 +1211,7 @@ pub static COMMANDS: &[Command] = &[
         READONLY | FAST,
         K1,
         ["keyspace", "read", "fast"],
-        ["RO", "ACCESS"],
+        ["RO", "access"],
         "generic",
         "1.0.0",
         "Returns the expiration time in seconds of a key.",
@@ -666,7 +1223,7 @@ pub static COMMANDS: &[Command] = &[
         READONLY | FAST,
         K1,
         ["keyspace", "read", "fast"],
-        ["RO", "ACCESS"],
+        ["RO", "access"],
         "generic",
         "2.6.0",
         "Returns the expiration time in milliseconds of a key.",
@@ -678,7 +1235,7 @@ pub static COMMANDS: &[Command] = &[
         WRITE | FAST,
         K1,
         ["keyspace", "write", "fast"],
-        ["RW", "UPDATE"],
+        ["RW", "update"],
         "generic",
         "2.2.0",
         "Removes the expiration time of a key.",
@@ -1862,11 +2419,12 @@ mod tests {
     #[test]
     fn key_positions_follow_ranges() {
         let mut out = Vec::new();
-        lookup(b"MSET").unwrap().key_indices(7, &mut out);
+        let args = |n: usize| vec![Bytes::from_static(b"k"); n];
+        lookup(b"MSET").unwrap().key_indices(&args(7), &mut out);
         assert_eq!(out, vec![1, 3, 5]);
-        lookup(b"del").unwrap().key_indices(4, &mut out);
+        lookup(b"del").unwrap().key_indices(&args(4), &mut out);
         assert_eq!(out, vec![1, 2, 3]);
-        lookup(b"ping").unwrap().key_indices(2, &mut out);
+        lookup(b"ping").unwrap().key_indices(&args(2), &mut out);
         assert!(out.is_empty());
     }
 }

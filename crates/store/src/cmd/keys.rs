@@ -84,7 +84,7 @@ fn rename_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], nx: bool) -> Result<boo
     };
     ctx.locked
         .table(dst)?
-        .insert(entry.with_key(dst, expire_at));
+        .insert(entry.into_key(dst, expire_at));
     ctx.dirty(1);
     Ok(true)
 }
@@ -413,28 +413,9 @@ pub fn keys(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 /// The cursor is the next slot to visit: a call returns whole slots until it has at least
 /// COUNT keys, so every key present for the whole iteration is returned exactly once.
 pub fn scan(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
-    let cursor = numeric::parse_u64(&args[1]).ok_or_else(|| CmdError::err("invalid cursor"))?;
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut type_name: Option<&[u8]> = None;
-    let mut j = 2;
-    while j < args.len() {
-        let has_value = j + 1 < args.len();
-        if is(&args[j], "COUNT") && has_value {
-            count = int_arg(&args[j + 1])?;
-            if count < 1 {
-                return Err(CmdError::Syntax);
-            }
-        } else if is(&args[j], "MATCH") && has_value {
-            let p = &args[j + 1][..];
-            pattern = (p != b"*").then_some(p);
-        } else if is(&args[j], "TYPE") && has_value {
-            type_name = Some(&args[j + 1][..]);
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        j += 2;
-    }
+    let (cursor, opts) = super::scan_options(&args[1..], true)?;
+    let count = i64::try_from(opts.count).unwrap_or(i64::MAX);
+    let (pattern, type_name) = (opts.pattern, opts.type_name);
     let now = ctx.now_ms;
     let mut found: Vec<Vec<u8>> = Vec::new();
     let mut slot = usize::try_from(cursor).unwrap_or(SLOT_COUNT);
@@ -554,7 +535,7 @@ pub fn object(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
         return Ok(ctx.reply.null());
     };
     if is(sub, "ENCODING") {
-        let name = e.encoding().name();
+        let name = crate::types::encoding_name(e);
         Ok(ctx.reply.bulk(name.as_bytes()))
     } else if is(sub, "REFCOUNT") {
         Ok(ctx.reply.int(if e.is_shared_integer() {

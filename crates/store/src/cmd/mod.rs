@@ -4,12 +4,16 @@
 //! slots of its keys already locked (see [`crate::Ctx`]). Arity is checked by the caller from
 //! the command table; option parsing and everything after is here.
 
+pub mod hashes;
 pub mod keys;
+pub mod lists;
 pub mod strings;
 
 use crate::entry::{Entry, ValueType};
 use crate::error::CmdError;
-use crate::{Ctx, Keyspace, Locked, StoreSettings, clock};
+use bytes::Bytes;
+
+use crate::{Ctx, Keyspace, Locked, Reply, StoreSettings, Written, clock};
 
 /// ASCII case-insensitive comparison of an argument with an option name.
 pub fn is(arg: &[u8], name: &str) -> bool {
@@ -24,6 +28,87 @@ pub fn int_arg(arg: &[u8]) -> Result<i64, CmdError> {
 /// An `int`-sized argument (Redis `getIntFromObjectOrReply`).
 pub fn i32_arg(arg: &[u8]) -> Result<i32, CmdError> {
     int_arg(arg).and_then(|v| i32::try_from(v).map_err(|_| CmdError::NotInteger))
+}
+
+/// The options of SCAN, HSCAN, SSCAN and ZSCAN.
+pub struct ScanOpts<'a> {
+    pub count: usize,
+    pub pattern: Option<&'a [u8]>,
+    /// SCAN's TYPE filter.
+    pub type_name: Option<&'a [u8]>,
+}
+
+impl ScanOpts<'_> {
+    /// Does `item` pass the MATCH filter?
+    pub fn matches(&self, item: &[u8]) -> bool {
+        self.pattern
+            .is_none_or(|p| glob::string_match(p, item, false))
+    }
+}
+
+/// Parses `cursor [MATCH pattern] [COUNT count] [TYPE type]` (TYPE only when `with_type`),
+/// as Redis `scanGenericCommand`.
+pub fn scan_options(args: &[Bytes], with_type: bool) -> Result<(u64, ScanOpts<'_>), CmdError> {
+    let cursor = scan_cursor(&args[0])?;
+    let mut opts = ScanOpts {
+        count: 10,
+        pattern: None,
+        type_name: None,
+    };
+    let mut j = 1;
+    while j < args.len() {
+        let has_value = j + 1 < args.len();
+        if is(&args[j], "COUNT") && has_value {
+            let count = int_arg(&args[j + 1])?;
+            if count < 1 {
+                return Err(CmdError::Syntax);
+            }
+            opts.count = usize::try_from(count).unwrap_or(usize::MAX);
+        } else if is(&args[j], "MATCH") && has_value {
+            let p = &args[j + 1][..];
+            opts.pattern = (p != b"*").then_some(p);
+        } else if with_type && is(&args[j], "TYPE") && has_value {
+            opts.type_name = Some(&args[j + 1][..]);
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        j += 2;
+    }
+    Ok((cursor, opts))
+}
+
+/// A SCAN cursor argument.
+pub fn scan_cursor(arg: &[u8]) -> Result<u64, CmdError> {
+    numeric::parse_u64(arg).ok_or_else(|| CmdError::err("invalid cursor"))
+}
+
+/// A SCAN-family reply: the next cursor and the items.
+pub fn scan_reply(reply: &mut Reply<'_>, next: u64, items: &[Vec<u8>]) -> Written {
+    let w = reply.array(2);
+    let _ = reply.bulk(itoa::Buffer::new().format(next).as_bytes());
+    let _ = reply.bulk_array(items.iter().map(|i| &i[..]));
+    w
+}
+
+/// Positions for HRANDFIELD/SRANDMEMBER/ZRANDMEMBER with a count over `len` (> 0) items:
+/// a non-negative count picks distinct items (at most all of them), a negative one picks
+/// `-count` items that may repeat.
+pub fn random_picks(len: usize, count: i64) -> Vec<usize> {
+    use rand::Rng;
+    use rand::seq::index;
+    let mut rng = rand::rng();
+    if count >= 0 {
+        let n = usize::try_from(count).unwrap_or(usize::MAX).min(len);
+        if n == len {
+            let mut all: Vec<usize> = (0..len).collect();
+            use rand::seq::SliceRandom;
+            all.shuffle(&mut rng);
+            return all;
+        }
+        return index::sample(&mut rng, len, n).into_vec();
+    }
+    let n = count.unsigned_abs();
+    (0..n).map(|_| rng.random_range(0..len)).collect()
 }
 
 /// Redis `lookupKeyRead` over borrowed parts of a [`Ctx`], so the caller can keep writing to
@@ -70,7 +155,7 @@ impl Ctx<'_, '_> {
         let now = self.now_ms;
         let settings = self.settings;
         let guard = self.locked.table(key)?;
-        let entry = guard.get_mut(key, now);
+        let entry = guard.get_for_write(key, now);
         if let Some(e) = entry {
             e.set_clock(clock::touched(settings, now, e.clock()));
             return Ok(Some(e));

@@ -1,0 +1,533 @@
+//! List commands (Redis 7.0 `t_list.c`) that do not block: LPUSH RPUSH LPUSHX RPUSHX LPOP
+//! RPOP LLEN LRANGE LINDEX LSET LINSERT LREM LTRIM LPOS LMOVE RPOPLPUSH LMPOP.
+
+use bytes::Bytes;
+use listpack::Element;
+
+use super::hashes::bulk_element;
+use super::{int_arg, is, lookup_read};
+use crate::Ctx;
+use crate::entry::Entry;
+use crate::error::{CmdError, CmdResult};
+use crate::types::list::{self, ListRef};
+
+fn max_size(ctx: &Ctx<'_, '_>) -> i32 {
+    ctx.settings.list_max_listpack_size
+}
+
+/// The list at `key` for reading (WRONGTYPE for another type).
+fn read<'c>(ctx: &'c mut Ctx<'_, '_>, key: &[u8]) -> Result<Option<ListRef<'c>>, CmdError> {
+    match lookup_read(ctx.locked, ctx.db, key, ctx.now_ms, ctx.settings)? {
+        Some(e) => Ok(Some(ListRef::of(e)?)),
+        None => Ok(None),
+    }
+}
+
+/// The list entry at `key` for writing (WRONGTYPE for another type).
+fn write<'c>(ctx: &'c mut Ctx<'_, '_>, key: &[u8]) -> Result<Option<&'c mut Entry>, CmdError> {
+    match ctx.write_lookup(key)? {
+        Some(e) => {
+            ListRef::of(e)?;
+            Ok(Some(e))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Deletes `key` if its list became empty.
+fn remove_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) -> Result<(), CmdError> {
+    let now = ctx.now_ms;
+    let guard = ctx.locked.table(key)?;
+    if guard
+        .get(key, now)
+        .is_some_and(|e| ListRef::of(e).is_ok_and(|l| l.is_empty()))
+    {
+        guard.remove(key);
+    }
+    Ok(())
+}
+
+fn push_generic(
+    ctx: &mut Ctx<'_, '_>,
+    args: &[Bytes],
+    front: bool,
+    only_existing: bool,
+) -> CmdResult {
+    let key = &args[1];
+    let values: Vec<&[u8]> = args[2..].iter().map(|v| &v[..]).collect();
+    let max = max_size(ctx);
+    let clock = ctx.clock();
+    let len = match write(ctx, key)? {
+        Some(e) => list::push(e, &values, front, max),
+        None if only_existing => return Ok(ctx.reply.int(0)),
+        None => {
+            let mut e = list::new_entry(key, clock);
+            let n = list::push(&mut e, &values, front, max);
+            ctx.locked.table(key)?.insert(e);
+            n
+        }
+    };
+    ctx.dirty(values.len() as u64);
+    Ok(ctx.reply.int(len as i64))
+}
+
+pub fn lpush(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
+    push_generic(ctx, args, true, false)
+}
+
+pub fn rpush(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
+    push_generic(ctx, args, false, false)
+}
+
+pub fn lpushx(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
+    push_generic(ctx, args, true, true)
+}
+
+pub fn rpushx(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
+    push_generic(ctx, args, false, true)
+}
+
+/// A positive count argument (Redis `getPositiveLongFromObjectOrReply`).
+/// The message stands for a non-integer too.
+fn positive_count(arg: &[u8], message: &str) -> Result<usize, CmdError> {
+    numeric::parse_i64(arg)
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| CmdError::err(message))
+}
+
+fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], front: bool) -> CmdResult {
+    if args.len() > 3 {
+        return Err(CmdError::WrongArity(
+            String::from_utf8_lossy(&args[0]).to_lowercase(),
+        ));
+    }
+    let count = match args.get(2) {
+        Some(c) => Some(positive_count(
+            c,
+            "value is out of range, must be positive",
+        )?),
+        None => None,
+    };
+    let key = &args[1];
+    let Some(e) = write(ctx, key)? else {
+        return Ok(match count {
+            Some(_) => ctx.reply.null_array(),
+            None => ctx.reply.null(),
+        });
+    };
+    if count == Some(0) {
+        return Ok(ctx.reply.array(0));
+    }
+    let popped = list::pop(e, count.unwrap_or(1), front);
+    remove_if_empty(ctx, key)?;
+    ctx.dirty(popped.len() as u64);
+    Ok(match count {
+        Some(_) => ctx.reply.bulk_array(popped.iter().map(|v| &v[..])),
+        None => ctx.reply.opt_bulk(popped.first().map(|v| &v[..])),
+    })
+}
+
+pub fn lpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
+    pop_generic(ctx, args, true)
+}
+
+pub fn rpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
+    pop_generic(ctx, args, false)
+}
+
+pub fn llen(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
+    let n = read(ctx, &args[1])?.map_or(0, |l| l.len());
+    Ok(ctx.reply.int(n as i64))
+}
+
+/// Converts a possibly negative index to a position in a list of `len` elements.
+fn position(index: i64, len: usize) -> Option<usize> {
+    let len = len as i64;
+    let i = if index < 0 { len + index } else { index };
+    (0..len).contains(&i).then_some(i as usize)
+}
+
+pub fn lindex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
+    let found = lookup_read(ctx.locked, ctx.db, &args[1], ctx.now_ms, ctx.settings)?;
+    let Some(e) = found else {
+        return Ok(ctx.reply.null());
+    };
+    let l = ListRef::of(e)?;
+    let index = int_arg(&args[2])?;
+    match position(index, l.len()).and_then(|i| l.get(i)) {
+        Some(v) => Ok(bulk_element(&mut ctx.reply, v)),
+        None => Ok(ctx.reply.null()),
+    }
+}
+
+pub fn lset(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
+    let max = max_size(ctx);
+    let Some(e) = write(ctx, &args[1])? else {
+        return Err(CmdError::NoSuchKey);
+    };
+    let index = int_arg(&args[2])?;
+    let len = ListRef::of(e)?.len();
+    let Some(i) = position(index, len) else {
+        return Err(CmdError::err("index out of range"));
+    };
+    let value = &args[3];
+    list::edit(e, max, |q| q[i] = value[..].into());
+    ctx.dirty(1);
+    Ok(ctx.reply.ok())
+}
+
+/// Clamps LRANGE/LTRIM-style indices to `len`; None when the range is empty.
+fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let mut start = if start < 0 { len + start } else { start };
+    let mut end = if end < 0 { len + end } else { end };
+    if start < 0 {
+        start = 0;
+    }
+    if start > end || start >= len {
+        return None;
+    }
+    if end >= len {
+        end = len - 1;
+    }
+    Some((start as usize, end as usize))
+}
+
+pub fn lrange(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
+    let start = int_arg(&args[2])?;
+    let end = int_arg(&args[3])?;
+    let found = lookup_read(ctx.locked, ctx.db, &args[1], ctx.now_ms, ctx.settings)?;
+    let Some(e) = found else {
+        return Ok(ctx.reply.array(0));
+    };
+    let l = ListRef::of(e)?;
+    let Some((s, t)) = clamp_range(start, end, l.len()) else {
+        return Ok(ctx.reply.array(0));
+    };
+    let w = ctx.reply.array(t - s + 1);
+    let reply = &mut ctx.reply;
+    l.range(s, t, |v| {
+        let _ = bulk_element(reply, v);
+    });
+    Ok(w)
+}
+
+pub fn ltrim(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
+    let start = int_arg(&args[2])?;
+    let end = int_arg(&args[3])?;
+    let max = max_size(ctx);
+    let key = &args[1];
+    let Some(e) = write(ctx, key)? else {
+        return Ok(ctx.reply.ok());
+    };
+    let len = ListRef::of(e)?.len();
+    let removed = list::edit(e, max, |q| match clamp_range(start, end, len) {
+        Some((s, t)) => {
+            q.truncate(t + 1);
+            q.drain(..s);
+            len - (t + 1 - s)
+        }
+        None => {
+            q.clear();
+            len
+        }
+    });
+    remove_if_empty(ctx, key)?;
+    ctx.dirty(removed as u64);
+    Ok(ctx.reply.ok())
+}
+
+pub fn lrem(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
+    let count = int_arg(&args[2])?;
+    let max = max_size(ctx);
+    let key = &args[1];
+    let target = &args[3][..];
+    let Some(e) = write(ctx, key)? else {
+        return Ok(ctx.reply.int(0));
+    };
+    let removed = list::edit(e, max, |q| {
+        let limit = if count == 0 {
+            usize::MAX
+        } else {
+            count.unsigned_abs() as usize
+        };
+        let mut removed = 0;
+        if count >= 0 {
+            let mut i = 0;
+            while i < q.len() && removed < limit {
+                if &*q[i] == target {
+                    q.remove(i);
+                    removed += 1;
+                } else {
+                    i += 1;
+                }
+            }
+        } else {
+            let mut i = q.len();
+            while i > 0 && removed < limit {
+                i -= 1;
+                if &*q[i] == target {
+                    q.remove(i);
+                    removed += 1;
+                }
+            }
+        }
+        removed
+    });
+    remove_if_empty(ctx, key)?;
+    if removed > 0 {
+        ctx.dirty(removed as u64);
+    }
+    Ok(ctx.reply.int(removed as i64))
+}
+
+pub fn linsert(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
+    let after = if is(&args[2], "AFTER") {
+        true
+    } else if is(&args[2], "BEFORE") {
+        false
+    } else {
+        return Err(CmdError::Syntax);
+    };
+    let max = max_size(ctx);
+    let (pivot, value) = (&args[3][..], &args[4][..]);
+    let Some(e) = write(ctx, &args[1])? else {
+        return Ok(ctx.reply.int(0));
+    };
+    let len = list::edit(e, max, |q| {
+        let Some(i) = q.iter().position(|v| &**v == pivot) else {
+            return -1;
+        };
+        q.insert(if after { i + 1 } else { i }, value.into());
+        q.len() as i64
+    });
+    if len > 0 {
+        ctx.dirty(1);
+    }
+    Ok(ctx.reply.int(len))
+}
+
+/// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
+pub fn lpos(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
+    let mut rank: i64 = 1;
+    let mut count: Option<usize> = None;
+    let mut maxlen: usize = 0;
+    let mut j = 3;
+    while j < args.len() {
+        let has_value = j + 1 < args.len();
+        if is(&args[j], "RANK") && has_value {
+            rank = int_arg(&args[j + 1])?;
+            if rank == 0 {
+                return Err(CmdError::err(
+                    "RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+                ));
+            }
+        } else if is(&args[j], "COUNT") && has_value {
+            count = Some(positive_count(&args[j + 1], "COUNT can't be negative")?);
+        } else if is(&args[j], "MAXLEN") && has_value {
+            maxlen = positive_count(&args[j + 1], "MAXLEN can't be negative")?;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        j += 2;
+    }
+    let target = &args[2][..];
+    let found = lookup_read(ctx.locked, ctx.db, &args[1], ctx.now_ms, ctx.settings)?;
+    let Some(e) = found else {
+        return Ok(match count {
+            Some(_) => ctx.reply.array(0),
+            None => ctx.reply.null(),
+        });
+    };
+    let l = ListRef::of(e)?;
+    let len = l.len();
+    let wanted = match count {
+        Some(0) => usize::MAX,
+        Some(n) => n,
+        None => 1,
+    };
+    let mut matches: Vec<i64> = Vec::new();
+    // Redis negates the rank in a C long: LONG_MIN stays negative and its skip count wraps
+    // to "take the first match" (from the tail).
+    let mut skip = if rank == i64::MIN {
+        0
+    } else {
+        rank.unsigned_abs() - 1
+    };
+    let mut scanned = 0usize;
+    let mut check = |i: usize, v: Element<'_>| -> bool {
+        if maxlen != 0 && scanned >= maxlen {
+            return false;
+        }
+        scanned += 1;
+        if v.eq_bytes(target) {
+            if skip > 0 {
+                skip -= 1;
+            } else {
+                matches.push(i as i64);
+                if matches.len() >= wanted {
+                    return false;
+                }
+            }
+        }
+        true
+    };
+    if rank > 0 {
+        let mut i = 0;
+        let mut go = true;
+        l.for_each(|v| {
+            if go {
+                go = check(i, v);
+            }
+            i += 1;
+        });
+    } else {
+        let mut i = len;
+        l.for_each_rev(|v| {
+            i -= 1;
+            check(i, v)
+        });
+    }
+    Ok(match count {
+        Some(_) => {
+            let w = ctx.reply.array(matches.len());
+            for m in matches {
+                let _ = ctx.reply.int(m);
+            }
+            w
+        }
+        None => match matches.first() {
+            Some(&m) => ctx.reply.int(m),
+            None => ctx.reply.null(),
+        },
+    })
+}
+
+/// LEFT or RIGHT.
+fn side(arg: &[u8]) -> Result<bool, CmdError> {
+    if is(arg, "LEFT") {
+        Ok(true)
+    } else if is(arg, "RIGHT") {
+        Ok(false)
+    } else {
+        Err(CmdError::Syntax)
+    }
+}
+
+fn move_generic(
+    ctx: &mut Ctx<'_, '_>,
+    src: &[u8],
+    dst: &[u8],
+    from_left: bool,
+    to_left: bool,
+) -> CmdResult {
+    let max = max_size(ctx);
+    let clock = ctx.clock();
+    let now = ctx.now_ms;
+    let src_len = match ctx.locked.table(src)?.get(src, now) {
+        Some(e) => ListRef::of(e)?.len(),
+        None => return Ok(ctx.reply.null()),
+    };
+    if src_len == 0 {
+        return Ok(ctx.reply.null());
+    }
+    if let Some(d) = ctx.locked.table(dst)?.get(dst, now) {
+        ListRef::of(d)?;
+    }
+    let Some(e) = write(ctx, src)? else {
+        return Ok(ctx.reply.null());
+    };
+    let Some(value) = list::pop(e, 1, from_left).pop() else {
+        return Ok(ctx.reply.null());
+    };
+    remove_if_empty(ctx, src)?;
+    match write(ctx, dst)? {
+        Some(d) => {
+            list::push(d, &[&value], to_left, max);
+        }
+        None => {
+            let mut d = list::new_entry(dst, clock);
+            list::push(&mut d, &[&value], to_left, max);
+            ctx.locked.table(dst)?.insert(d);
+        }
+    }
+    ctx.dirty(1);
+    Ok(ctx.reply.bulk(&value))
+}
+
+/// LMOVE source destination LEFT|RIGHT LEFT|RIGHT
+pub fn lmove(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
+    let from_left = side(&args[3])?;
+    let to_left = side(&args[4])?;
+    move_generic(ctx, &args[1], &args[2], from_left, to_left)
+}
+
+/// RPOPLPUSH source destination
+pub fn rpoplpush(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
+    move_generic(ctx, &args[1], &args[2], false, true)
+}
+
+/// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
+pub fn lmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
+    let numkeys = numeric::parse_i64(&args[1])
+        .filter(|&n| n >= 1)
+        .ok_or_else(|| CmdError::err("numkeys should be greater than 0"))?;
+    let where_idx = usize::try_from(numkeys)
+        .unwrap_or(usize::MAX)
+        .saturating_add(2);
+    if where_idx >= args.len() {
+        return Err(CmdError::Syntax);
+    }
+    let front = side(&args[where_idx])?;
+    let mut count: Option<usize> = None;
+    let mut j = where_idx + 1;
+    while j < args.len() {
+        if is(&args[j], "COUNT") && j + 1 < args.len() && count.is_none() {
+            let c = numeric::parse_i64(&args[j + 1])
+                .filter(|&c| c >= 1)
+                .ok_or_else(|| CmdError::err("count should be greater than 0"))?;
+            count = Some(usize::try_from(c).unwrap_or(usize::MAX));
+            j += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let now = ctx.now_ms;
+    for key in &args[2..where_idx] {
+        let len = match ctx.locked.table(key)?.get(key, now) {
+            Some(e) => ListRef::of(e)?.len(),
+            None => 0,
+        };
+        if len == 0 {
+            continue;
+        }
+        let Some(e) = write(ctx, key)? else {
+            continue;
+        };
+        let popped = list::pop(e, count.unwrap_or(1), front);
+        remove_if_empty(ctx, key)?;
+        ctx.dirty(popped.len() as u64);
+        let w = ctx.reply.array(2);
+        let _ = ctx.reply.bulk(key);
+        let _ = ctx.reply.bulk_array(popped.iter().map(|v| &v[..]));
+        return Ok(w);
+    }
+    Ok(ctx.reply.null_array())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_clamp_like_redis() {
+        assert_eq!(clamp_range(0, -1, 3), Some((0, 2)));
+        assert_eq!(clamp_range(-100, 100, 3), Some((0, 2)));
+        assert_eq!(clamp_range(2, 1, 3), None);
+        assert_eq!(clamp_range(3, 5, 3), None);
+        assert_eq!(clamp_range(-1, -1, 3), Some((2, 2)));
+        assert_eq!(position(-1, 3), Some(2));
+        assert_eq!(position(3, 3), None);
+        assert_eq!(position(i64::MIN, 3), None);
+    }
+}
