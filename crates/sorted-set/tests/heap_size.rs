@@ -57,7 +57,8 @@ fn measure(n: u64) -> (f64, f64) {
         x ^= x >> 7;
         x ^= x << 17;
         let name = format!("m{:09}", (i * 7_919) % n);
-        set.insert(name.as_bytes(), (x >> 11) as f64).unwrap();
+        set.insert(name.as_bytes(), (x >> 11) as f64)
+            .expect("scores are not NaN");
     }
     let counted = (LIVE.load(Ordering::Relaxed) - before) as f64 / n as f64;
     let reported = set.heap_size() as f64 / n as f64;
