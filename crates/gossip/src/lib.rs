@@ -31,6 +31,9 @@ mod message;
 mod node;
 mod state;
 
+#[cfg(any(test, feature = "sim"))]
+pub mod sim;
+
 pub use action::{Action, LinkId, LogLevel};
 pub use config::GossipConfig;
 pub use error::GossipError;

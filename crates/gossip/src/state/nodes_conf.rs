@@ -93,7 +93,14 @@ impl ClusterState {
             let _ = write!(out, " {range}");
         }
         if node.id == self.myself {
-            for slot in 0..SLOT_COUNT as Slot {
+            // One entry per open slot, ascending; migrating wins over importing.
+            let open: std::collections::BTreeSet<Slot> = self
+                .migrating_to
+                .keys()
+                .chain(self.importing_from.keys())
+                .copied()
+                .collect();
+            for slot in open {
                 if let Some(to) = self.migrating_to.get(&slot) {
                     let _ = write!(out, " [{slot}->-{to}]");
                 } else if let Some(from) = self.importing_from.get(&slot) {
