@@ -9,9 +9,17 @@
 //! - [`Element`]: one listpack value, a byte string or an integer.
 //! - [`FormatError`]: why untrusted bytes are refused by a `validate`.
 //!
+//! Trust: the views read any bytes without panicking or reading out of bounds,
+//! but give meaningful answers only for well-formed encodings; the owned types
+//! edit well-formed encodings only. Bytes from outside (RESTORE, RDB files)
+//! go through the module's `validate(bytes, true)` first, which agrees with
+//! Redis 7.0's deep integrity checks.
+//!
 //! A pure library: no IO, no RDB framing, no collection semantics (those are
 //! the store's). Reads never allocate; lookups are linear scans over the
 //! bytes, as in Redis.
+
+#![warn(missing_docs)]
 
 mod element;
 mod error;

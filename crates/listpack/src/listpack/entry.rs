@@ -101,6 +101,35 @@ pub(crate) fn decode(bytes: &[u8], offset: usize) -> Option<Decoded<'_>> {
     })
 }
 
+/// The size of the entry at `offset` (encoding, payload and back length)
+/// without decoding its value, or `None` as [`decode`] would. For skipping.
+#[inline]
+pub(crate) fn entry_len(bytes: &[u8], offset: usize) -> Option<usize> {
+    let first = *bytes.get(offset)?;
+    let encoded_len = if first & 0x80 == 0 {
+        1
+    } else if first & 0xC0 == STR_6BIT {
+        1 + usize::from(first & 0x3F)
+    } else if first & 0xE0 == INT_13BIT {
+        2
+    } else if first & 0xF0 == STR_12BIT {
+        2 + ((usize::from(first & 0x0F) << 8) | usize::from(*bytes.get(offset + 1)?))
+    } else {
+        match first {
+            STR_32BIT => {
+                5usize.checked_add(usize::try_from(read_le(bytes, offset + 1, 4)?).ok()?)?
+            }
+            INT_16BIT => 3,
+            INT_24BIT => 4,
+            INT_32BIT => 5,
+            INT_64BIT => 9,
+            _ => return None,
+        }
+    };
+    let entry_len = encoded_len + backlen_size(encoded_len);
+    (offset.checked_add(entry_len)? <= bytes.len()).then_some(entry_len)
+}
+
 /// The number of bytes that hold an entry's encoding and its length field
 /// (without the payload), or `None` for an invalid or terminator byte.
 /// Redis's `lpCurrentEncodedSizeBytes`.
@@ -399,6 +428,18 @@ mod tests {
             );
         }
         assert!(decode(&[0xF5, 0, 0], 0).is_none());
+        assert!(entry_len(&[0xF5, 0, 0], 0).is_none());
         assert!(decode(&[EOF], 0).is_none());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn entry_len_agrees_with_decode(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+            offset in 0usize..8,
+        ) {
+            let decoded = decode(&bytes, offset).map(|d| d.entry_len);
+            proptest::prop_assert_eq!(entry_len(&bytes, offset), decoded);
+        }
     }
 }

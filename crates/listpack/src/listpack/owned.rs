@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use super::entry::{COUNT_UNKNOWN, EOF, Encodable, HEADER_SIZE};
+use super::entry::{self, COUNT_UNKNOWN, EOF, Encodable, HEADER_SIZE};
 use super::view::{EntryPos, ListpackView};
 use crate::element::Element;
 
@@ -157,7 +157,8 @@ impl Listpack {
         if count == 0 {
             return Some(at);
         }
-        self.entry_len(at);
+        // Checks that `at` is an entry (panics otherwise).
+        let _ = self.entry_len(at);
         let (end, deleted) = self.run_end(at, count);
         self.remove_bytes(at.0, end, deleted);
         (self.bytes[at.0] != EOF).then_some(at)
@@ -186,10 +187,10 @@ impl Listpack {
         let mut end = at.0;
         let mut entries = 0;
         while entries < count {
-            let Some(decoded) = super::entry::decode(body, end) else {
+            let Some(len) = entry::entry_len(body, end) else {
                 break;
             };
-            end += decoded.entry_len;
+            end += len;
             entries += 1;
         }
         (end, entries)
@@ -205,8 +206,8 @@ impl Listpack {
 
     /// Bytes taken by the entry at `at`, which must be one.
     fn entry_len(&self, at: EntryPos) -> usize {
-        match super::entry::decode(&self.bytes[..self.bytes.len() - 1], at.0) {
-            Some(decoded) if at.0 >= HEADER_SIZE => decoded.entry_len,
+        match entry::entry_len(&self.bytes[..self.bytes.len() - 1], at.0) {
+            Some(len) if at.0 >= HEADER_SIZE => len,
             _ => panic!("listpack: {at:?} is not an entry of this listpack"),
         }
     }

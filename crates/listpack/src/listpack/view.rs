@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use super::entry::{COUNT_UNKNOWN, HEADER_SIZE, backlen_size, decode, read_backlen};
+use super::entry::{COUNT_UNKNOWN, HEADER_SIZE, backlen_size, decode, entry_len, read_backlen};
 use crate::element::Element;
 
 /// Where an entry starts in a listpack: its byte offset. Only this crate
@@ -120,8 +120,10 @@ impl<'a> ListpackView<'a> {
     /// The entry after the one at `pos`.
     #[inline]
     pub fn next(&self, pos: EntryPos) -> Option<Entry<'a>> {
-        let current = self.decode_entry(pos.0)?;
-        let offset = pos.0 + current.entry_len;
+        if pos.0 < HEADER_SIZE {
+            return None;
+        }
+        let offset = pos.0 + entry_len(self.body(), pos.0)?;
         let next = self.decode_entry(offset)?;
         Some(Entry {
             pos: EntryPos(offset),
@@ -186,27 +188,28 @@ impl<'a> ListpackView<'a> {
         if offset < HEADER_SIZE {
             return None;
         }
-        while let Some(decoded) = decode(body, offset) {
-            if to_skip == 0 {
-                let found = match decoded.element {
-                    Element::Str(text) => text == needle,
-                    Element::Int(value) => {
-                        *needle_int.get_or_insert_with(|| numeric::parse_i64(needle)) == Some(value)
-                    }
-                };
-                if found {
-                    return Some(Entry {
-                        pos: EntryPos(offset),
-                        element: decoded.element,
-                    });
-                }
-                to_skip = skip;
-            } else {
+        loop {
+            if to_skip > 0 {
                 to_skip -= 1;
+                offset += entry_len(body, offset)?;
+                continue;
             }
+            let decoded = decode(body, offset)?;
+            let found = match decoded.element {
+                Element::Str(text) => text == needle,
+                Element::Int(value) => {
+                    *needle_int.get_or_insert_with(|| numeric::parse_i64(needle)) == Some(value)
+                }
+            };
+            if found {
+                return Some(Entry {
+                    pos: EntryPos(offset),
+                    element: decoded.element,
+                });
+            }
+            to_skip = skip;
             offset += decoded.entry_len;
         }
-        None
     }
 
     /// [`find_from`](Self::find_from) the first entry.
