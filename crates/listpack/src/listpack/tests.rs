@@ -383,6 +383,8 @@ fn read_everything(view: ListpackView<'_>) -> (usize, Vec<Entry<'_>>, Vec<Entry<
         let _ = view.prev(entry.pos);
         let _ = view.get(entry.pos);
         let _ = view.find_from(entry.pos, b"1", 1);
+        let _ = view.entries_from(entry.pos).rev().count();
+        let _ = view.entries_through(entry.pos).rev().count();
     }
     for index in -3..3 {
         let _ = view.seek(index);
@@ -420,7 +422,16 @@ proptest! {
             let field = model.iter().step_by(2).position(|other| other == text);
             let pos = view.find(text, 1).map(|entry| entry.pos);
             prop_assert_eq!(pos, field.and_then(|f| view.seek(2 * f as i64)).map(|e| e.pos));
-            prop_assert!(view.seek(index as i64).is_some_and(|entry| entry.element.eq_bytes(text)));
+            let Some(entry) = view.seek(index as i64) else {
+                return Err(TestCaseError::fail("seek found nothing"));
+            };
+            prop_assert!(entry.element.eq_bytes(text));
+            let from: Vec<Vec<u8>> = view.entries_from(entry.pos).map(|e| e.element.to_vec()).collect();
+            prop_assert_eq!(&from[..], &model[index..]);
+            let back: Vec<Vec<u8>> =
+                view.entries_through(entry.pos).rev().map(|e| e.element.to_vec()).collect();
+            let expected: Vec<Vec<u8>> = model[..=index].iter().rev().cloned().collect();
+            prop_assert_eq!(back, expected);
         }
     }
 

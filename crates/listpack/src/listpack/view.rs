@@ -92,8 +92,8 @@ impl<'a> ListpackView<'a> {
         self.first().is_none()
     }
 
-    /// The entry at `pos`, as [`Entry`] positions come from `first`, `next`,
-    /// `seek`, `find`...
+    /// The element at `pos` (a position from `first`, `next`, `seek`,
+    /// `find`...), or `None` if no entry starts there.
     #[inline]
     pub fn get(&self, pos: EntryPos) -> Option<Element<'a>> {
         self.decode_entry(pos.0).map(|decoded| decoded.element)
@@ -234,6 +234,43 @@ impl<'a> ListpackView<'a> {
             (HEADER_SIZE, body.len())
         };
         Entries { body, front, back }
+    }
+
+    /// The entries from the one at `pos` to the tail; `.rev()` walks from
+    /// the tail back to `pos`. Empty if no entry starts at `pos`.
+    pub fn entries_from(&self, pos: EntryPos) -> Entries<'a> {
+        let body = self.body();
+        match self.decode_entry(pos.0) {
+            Some(_) => Entries {
+                body,
+                front: pos.0,
+                back: body.len(),
+            },
+            None => Entries {
+                body,
+                front: 0,
+                back: 0,
+            },
+        }
+    }
+
+    /// The entries from the head through the one at `pos`; `.rev()` walks
+    /// from `pos` back to the head (ZREVRANGE). Empty if no entry starts at
+    /// `pos`.
+    pub fn entries_through(&self, pos: EntryPos) -> Entries<'a> {
+        let body = self.body();
+        match self.decode_entry(pos.0) {
+            Some(decoded) => Entries {
+                body,
+                front: HEADER_SIZE,
+                back: pos.0 + decoded.entry_len,
+            },
+            None => Entries {
+                body,
+                front: 0,
+                back: 0,
+            },
+        }
     }
 
     /// The elements taken two at a time (field and value of a hash, member
