@@ -2,8 +2,8 @@
 //!
 //! Both the hash index and the order tree refer to a member by its `u32` id here, so a
 //! member's bytes exist in exactly one place. Members up to [`INLINE_CAP`] bytes live inside
-//! the 32-byte entry (no allocation); longer ones are boxed. Removal moves the last entry into
-//! the hole (the caller re-points the index and the tree at the moved id), which keeps ids
+//! the 32-byte entry (no allocation); longer ones are boxed. Removal moves entries from the top
+//! into the holes (the caller re-points the index and the tree at the moved ids), which keeps ids
 //! dense: memory shrinks with the set, and SCAN can walk ids from the top down without missing
 //! anything (an entry only ever moves from a higher id to a lower one).
 //!
@@ -123,24 +123,41 @@ impl Entries {
         id
     }
 
-    /// Drops the entry `id`, moving the last entry into its place (the last id disappears).
-    pub(crate) fn swap_remove(&mut self, id: u32) {
-        let Some(mut last) = self.chunks.last_mut().and_then(Vec::pop) else {
-            unreachable!("swap_remove on an empty entry store");
-        };
-        self.len -= 1;
-        if self.chunks.last().is_some_and(Vec::is_empty) {
-            self.chunks.pop();
-        } else if let Some(chunk) = self.chunks.last_mut()
-            && chunk.len() < chunk.capacity() / 4
-        {
-            chunk.shrink_to(chunk.len() * 2);
+    /// Exchanges the entries `a` and `b`.
+    pub(crate) fn swap(&mut self, a: u32, b: u32) {
+        if a == b {
+            return;
         }
-        if (id as usize) < self.len {
-            let slot = &mut self.chunks[(id >> CHUNK_BITS) as usize][(id & CHUNK_MASK) as usize];
-            std::mem::swap(slot, &mut last);
+        let (low, high) = (a.min(b), a.max(b));
+        let (lc, lo) = ((low >> CHUNK_BITS) as usize, (low & CHUNK_MASK) as usize);
+        let (hc, ho) = ((high >> CHUNK_BITS) as usize, (high & CHUNK_MASK) as usize);
+        if lc == hc {
+            self.chunks[lc].swap(lo, ho);
+        } else {
+            let (left, right) = self.chunks.split_at_mut(hc);
+            std::mem::swap(&mut left[lc][lo], &mut right[0][ho]);
         }
-        self.boxed_bytes -= last.member.heap_len();
+    }
+
+    /// Drops the entries from `new_len` on.
+    pub(crate) fn truncate(&mut self, new_len: usize) {
+        while self.len > new_len {
+            let Some(chunk) = self.chunks.last_mut() else {
+                break;
+            };
+            let keep = chunk.len().saturating_sub(self.len - new_len);
+            self.boxed_bytes -= chunk[keep..]
+                .iter()
+                .map(|e| e.member.heap_len())
+                .sum::<usize>();
+            self.len -= chunk.len() - keep;
+            chunk.truncate(keep);
+            if chunk.is_empty() {
+                self.chunks.pop();
+            } else if chunk.len() < chunk.capacity() / 4 {
+                chunk.shrink_to(chunk.len() * 2);
+            }
+        }
     }
 
     /// Bytes of heap held: the chunks, the chunk table and the boxed members.
@@ -175,7 +192,8 @@ mod tests {
         assert_eq!(e.member(b), &long);
         assert_eq!(e.member(c), b"");
         assert_eq!(e.boxed_bytes, INLINE_CAP + 1);
-        e.swap_remove(b);
+        e.swap(b, c);
+        e.truncate(2);
         assert_eq!(e.len(), 2);
         assert_eq!(e.member(b), b"");
         assert!(e.score(b).is_sign_negative());
@@ -194,9 +212,11 @@ mod tests {
             e.member(CHUNK_LEN as u32 + 5),
             &(CHUNK_LEN as u32 + 5).to_le_bytes()
         );
-        while e.len() > CHUNK_LEN {
-            e.swap_remove(0);
-        }
+        e.swap(0, CHUNK_LEN as u32 * 2);
+        assert_eq!(e.member(0), &(CHUNK_LEN as u32 * 2).to_le_bytes());
+        e.truncate(CHUNK_LEN + 1);
+        assert_eq!(e.chunks.len(), 2);
+        e.truncate(CHUNK_LEN);
         assert_eq!(e.chunks.len(), 1);
         for id in 0..e.len() as u32 {
             assert_eq!(e.member(id).len(), 4);

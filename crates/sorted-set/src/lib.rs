@@ -37,6 +37,10 @@ use tree::{NONE, Tree};
 /// The most members a set can hold (ids and subtree counts are `u32`).
 pub const MAX_LEN: usize = u32::MAX as usize - 1;
 
+/// Up to this many ids removed or moved at once are handled one by one; more take a sweep over
+/// the index or the tree (tests lower it so that small sets take both paths).
+const FEW: usize = if cfg!(test) { 4 } else { 64 };
+
 /// Why a sorted set refused a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SortedSetError {
@@ -173,9 +177,12 @@ impl SortedSet {
             if old_score == score {
                 return Ok(InsertOutcome::Unchanged { score: old_score });
             }
-            self.tree.remove_key((old_score, id), &self.entries);
+            let key = (old_score, id);
+            if !self.tree.update_score_in_place(key, score, &self.entries) {
+                self.tree.remove_key(key, &self.entries);
+                self.tree.insert((score, id), &self.entries);
+            }
             self.entries.set_score(id, score);
-            self.tree.insert((score, id), &self.entries);
             return Ok(InsertOutcome::Updated { old_score });
         }
         if self.entries.len() >= MAX_LEN {
@@ -197,24 +204,54 @@ impl SortedSet {
             .remove();
         let score = self.entries.score(id);
         self.tree.remove_key((score, id), &self.entries);
-        self.release_id(id);
+        self.release_ids(&[id]);
         self.shrink_index();
         Some(score)
     }
 
-    /// Frees the entry `id` (already out of the index and the tree) by moving the last entry
-    /// into it and re-pointing the index and the tree at the moved entry.
-    fn release_id(&mut self, id: u32) {
-        let last = (self.entries.len() - 1) as u32;
-        if id != last {
-            let hash = self.hasher.hash_one(self.entries.member(last));
-            if let Some(slot) = self.index.find_mut(hash, |&i| i == last) {
-                *slot = id;
+    /// Frees the entries `removed` (ascending ids, already out of the index and the tree): the
+    /// surviving entries with the highest ids move into the holes below the new length, and the
+    /// index and the tree are re-pointed at them, one by one when few move, by a sweep over both
+    /// when many do.
+    fn release_ids(&mut self, removed: &[u32]) {
+        let len = self.entries.len();
+        let new_len = len - removed.len();
+        let split = removed.partition_point(|&id| (id as usize) < new_len);
+        let holes = &removed[..split];
+        let mut removed_above = removed[split..].iter().copied().peekable();
+        let movers: Vec<u32> = (new_len as u32..len as u32)
+            .filter(|&id| {
+                let gone = removed_above.peek() == Some(&id);
+                if gone {
+                    removed_above.next();
+                }
+                !gone
+            })
+            .collect();
+        if movers.len() <= FEW || movers.len() <= len / 256 {
+            for (&mover, &hole) in movers.iter().zip(holes) {
+                let hash = self.hasher.hash_one(self.entries.member(mover));
+                if let Some(slot) = self.index.find_mut(hash, |&i| i == mover) {
+                    *slot = hole;
+                }
+                let key = (self.entries.score(mover), mover);
+                self.tree.replace_id(key, hole, &self.entries);
+                self.entries.swap(hole, mover);
             }
-            let key = (self.entries.score(last), last);
-            self.tree.replace_id(key, id, &self.entries);
+        } else {
+            let map = |id: u32| match movers.binary_search(&id) {
+                Ok(k) => holes[k],
+                Err(_) => id,
+            };
+            for slot in self.index.iter_mut() {
+                *slot = map(*slot);
+            }
+            self.tree.relabel(map);
+            for (&mover, &hole) in movers.iter().zip(holes) {
+                self.entries.swap(hole, mover);
+            }
         }
-        self.entries.swap_remove(id);
+        self.entries.truncate(new_len);
     }
 
     fn shrink_index(&mut self) {
@@ -401,18 +438,30 @@ impl SortedSet {
         self.tree
             .remove_ranks(start, end - start, &self.entries, &mut removed);
         for &(score, id) in &removed {
-            let member = self.entries.member(id);
-            on_removed(member, score);
-            let hash = self.hasher.hash_one(member);
-            if let Ok(found) = self.index.find_entry(hash, |&i| i == id) {
-                found.remove();
-            }
+            on_removed(self.entries.member(id), score);
+        }
+        if self.tree.is_empty() {
+            *self = SortedSet::new();
+            return removed.len();
         }
         let mut ids: Vec<u32> = removed.iter().map(|&(_, id)| id).collect();
-        ids.sort_unstable_by(|a, b| b.cmp(a));
-        for id in ids {
-            self.release_id(id);
+        ids.sort_unstable();
+        if ids.len() <= FEW || ids.len() <= self.len() / 16 {
+            for &id in &ids {
+                let hash = self.hasher.hash_one(self.entries.member(id));
+                if let Ok(found) = self.index.find_entry(hash, |&i| i == id) {
+                    found.remove();
+                }
+            }
+        } else {
+            let mut gone = vec![0u64; self.len().div_ceil(64)];
+            for &id in &ids {
+                gone[id as usize / 64] |= 1 << (id % 64);
+            }
+            self.index
+                .retain(|&mut id| gone[id as usize / 64] & (1 << (id % 64)) == 0);
         }
+        self.release_ids(&ids);
         self.shrink_index();
         removed.len()
     }

@@ -262,6 +262,10 @@ impl Default for Tree {
 }
 
 impl Tree {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     pub(crate) fn leaf(&self, i: u32) -> &Leaf {
         self.leaves.get(i)
     }
@@ -556,6 +560,82 @@ impl Tree {
         } else {
             false
         }
+    }
+
+    /// Renames every id in the tree through `map` (entries moved in bulk); O(nodes), no
+    /// comparisons.
+    pub(crate) fn relabel(&mut self, map: impl Fn(u32) -> u32) {
+        for leaf in self.leaves.slots.iter_mut().flatten() {
+            let len = leaf.len();
+            for id in &mut leaf.ids[..len] {
+                *id = map(*id);
+            }
+        }
+        for inner in self.inners.slots.iter_mut().flatten() {
+            let len = inner.len();
+            for id in &mut inner.ids[..len] {
+                *id = map(*id);
+            }
+        }
+    }
+
+    /// Changes the score of `key` to `new_score` where it stands, if that keeps the order (its
+    /// neighbours stay on either side); returns false, changing nothing, otherwise.
+    pub(crate) fn update_score_in_place(
+        &mut self,
+        key: (f64, u32),
+        new_score: f64,
+        entries: &Entries,
+    ) -> bool {
+        if self.len == 0 {
+            return false;
+        }
+        let mut node = self.root;
+        for _ in 0..self.height {
+            let inner = self.inners.get(node);
+            node = inner.children[Self::child_for_key(inner, key, entries)];
+        }
+        let leaf = self.leaves.get(node);
+        let len = leaf.len();
+        let pos = partition(len, |j| key_less(entries, leaf.key(j), key));
+        if pos >= len || leaf.ids[pos] != key.1 {
+            return false;
+        }
+        let new_key = (new_score, key.1);
+        let prev = if pos > 0 {
+            Some(leaf.key(pos - 1))
+        } else if leaf.prev != NONE {
+            let prev = self.leaves.get(leaf.prev);
+            Some(prev.key(prev.len() - 1))
+        } else {
+            None
+        };
+        let next = if pos + 1 < len {
+            Some(leaf.key(pos + 1))
+        } else if leaf.next != NONE {
+            Some(self.leaves.get(leaf.next).key(0))
+        } else {
+            None
+        };
+        if prev.is_some_and(|p| !key_less(entries, p, new_key))
+            || next.is_some_and(|n| !key_less(entries, new_key, n))
+        {
+            return false;
+        }
+        if pos == 0 {
+            // The key is its leaf's first: the separators naming it carry its score too.
+            let mut up = self.root;
+            for _ in 0..self.height {
+                let inner = self.inners.get_mut(up);
+                let i = Self::child_for_key(inner, key, entries);
+                if inner.ids[i] == key.1 {
+                    inner.scores[i] = new_score;
+                }
+                up = inner.children[i];
+            }
+        }
+        self.leaves.get_mut(node).scores[pos] = new_score;
+        true
     }
 
     // ---------------------------------------------------------------- removal
