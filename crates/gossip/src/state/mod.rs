@@ -460,3 +460,6 @@ pub struct SlotStats {
     /// `cluster_slots_fail`.
     pub fail: usize,
 }
+
+#[cfg(test)]
+mod tests;
