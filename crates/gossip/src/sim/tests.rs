@@ -107,7 +107,7 @@ fn flagged_fail_everywhere(sim: &Sim, id: &NodeId) -> bool {
 
 #[test]
 fn meet_chains_converge_to_one_view() {
-    for_each_seed("meet_chains_converge_to_one_view", 60, |seed| {
+    for_each_seed("meet_chains_converge_to_one_view", 40, |seed| {
         let n = SmallRng::seed_from_u64(seed).random_range(3..=8);
         let mut sim = Sim::new(seed, n, &config(), NetConfig::default());
         form_cluster(&mut sim, true)?;
@@ -131,7 +131,7 @@ fn meet_chains_converge_to_one_view() {
 
 #[test]
 fn a_killed_primary_is_fail_everywhere_then_recovers_from_its_nodes_conf() {
-    for_each_seed("a_killed_primary_is_fail_everywhere", 60, |seed| {
+    for_each_seed("a_killed_primary_is_fail_everywhere", 40, |seed| {
         let mut rng = SmallRng::seed_from_u64(seed);
         let n = rng.random_range(3..=7);
         let mut sim = Sim::new(seed, n, &config(), NetConfig::default());
@@ -176,7 +176,7 @@ fn a_killed_primary_is_fail_everywhere_then_recovers_from_its_nodes_conf() {
 
 #[test]
 fn a_minority_partition_fails_and_recovers_after_healing() {
-    for_each_seed("a_minority_partition_fails_and_recovers", 50, |seed| {
+    for_each_seed("a_minority_partition_fails_and_recovers", 40, |seed| {
         let mut rng = SmallRng::seed_from_u64(seed);
         let n = rng.random_range(3..=7);
         let mut sim = Sim::new(seed, n, &config(), NetConfig::default());
@@ -231,7 +231,7 @@ fn twenty_percent_message_loss_still_converges() {
 
 #[test]
 fn config_epoch_collisions_resolve() {
-    for_each_seed("config_epoch_collisions_resolve", 40, |seed| {
+    for_each_seed("config_epoch_collisions_resolve", 30, |seed| {
         let n = SmallRng::seed_from_u64(seed).random_range(3..=8);
         let mut sim = Sim::new(seed, n, &config(), NetConfig::default());
         // No SET-CONFIG-EPOCH: every primary starts at configEpoch 0.
@@ -277,7 +277,7 @@ fn config_epoch_collisions_resolve() {
 
 #[test]
 fn a_stale_primary_is_corrected_by_update() {
-    for_each_seed("a_stale_primary_is_corrected_by_update", 40, |seed| {
+    for_each_seed("a_stale_primary_is_corrected_by_update", 30, |seed| {
         let mut rng = SmallRng::seed_from_u64(seed);
         let n = rng.random_range(3..=6);
         let mut sim = Sim::new(seed, n, &config(), NetConfig::default());
