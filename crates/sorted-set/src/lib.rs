@@ -9,7 +9,8 @@
 //! Layout (why it is shaped this way):
 //! - `entries`: each member and its score stored once, in a dense, chunked array addressed by
 //!   `u32` ids; members of up to 22 bytes sit inside their 32-byte entry with no allocation.
-//! - `index`: a hash table of ids (4 bytes a slot), hashed and compared through `entries`.
+//! - `index`: a hash table of ids (4 bytes a slot), hashed and compared through `entries`,
+//!   split into segments that grow one at a time (no whole-index rehash pause).
 //! - `tree`: a B+ tree of `(score, id)` with subtree counts for ranks and linked leaves for
 //!   iteration; nodes are fixed-size blocks in arenas, ~45 members per 768-byte leaf.
 //!
@@ -21,16 +22,15 @@
 //! (listpack) encoding and conversion thresholds belong to the store.
 
 mod entries;
+mod index;
 mod range;
 mod tree;
 
 use std::fmt;
-use std::hash::BuildHasher;
 use std::ops::Range;
 
-use hashbrown::{DefaultHashBuilder, HashTable};
-
 use entries::Entries;
+use index::Index;
 pub use range::{LexBound, LexRange, ScoreBound, ScoreRange};
 use tree::{NONE, Tree};
 
@@ -71,8 +71,7 @@ pub enum InsertOutcome {
 #[derive(Clone, Default)]
 pub struct SortedSet {
     entries: Entries,
-    index: HashTable<u32>,
-    hasher: DefaultHashBuilder,
+    index: Index,
     tree: Tree,
 }
 
@@ -93,8 +92,7 @@ impl SortedSet {
         let expected = items.size_hint().0.min(MAX_LEN);
         let mut set = SortedSet {
             entries: Entries::with_capacity(expected),
-            index: HashTable::with_capacity(expected),
-            hasher: DefaultHashBuilder::default(),
+            index: Index::with_capacity(expected),
             tree: Tree::default(),
         };
         for (member, score) in items {
@@ -105,8 +103,8 @@ impl SortedSet {
             if set.entries.len() >= MAX_LEN {
                 return Err(SortedSetError::Full);
             }
-            let hash = set.hasher.hash_one(member);
-            if set.find(hash, member).is_some() {
+            let hash = set.index.hash(member);
+            if set.index.find(hash, member, &set.entries).is_some() {
                 return Err(SortedSetError::DuplicateMember);
             }
             set.push_new(hash, member, score);
@@ -137,14 +135,9 @@ impl SortedSet {
         self.entries.len() == 0
     }
 
-    fn find(&self, hash: u64, member: &[u8]) -> Option<u32> {
-        self.index
-            .find(hash, |&id| self.entries.member(id) == member)
-            .copied()
-    }
-
     fn id_of(&self, member: &[u8]) -> Option<u32> {
-        self.find(self.hasher.hash_one(member), member)
+        self.index
+            .find(self.index.hash(member), member, &self.entries)
     }
 
     /// Whether `member` is in the set.
@@ -159,9 +152,7 @@ impl SortedSet {
 
     fn push_new(&mut self, hash: u64, member: &[u8], score: f64) -> u32 {
         let id = self.entries.push(member, score);
-        let (entries, hasher) = (&self.entries, &self.hasher);
-        self.index
-            .insert_unique(hash, id, |&i| hasher.hash_one(entries.member(i)));
+        self.index.insert_new(hash, id, &self.entries);
         id
     }
 
@@ -171,8 +162,8 @@ impl SortedSet {
         if score.is_nan() {
             return Err(SortedSetError::NanScore);
         }
-        let hash = self.hasher.hash_one(member);
-        if let Some(id) = self.find(hash, member) {
+        let hash = self.index.hash(member);
+        if let Some(id) = self.index.find(hash, member, &self.entries) {
             let old_score = self.entries.score(id);
             if old_score == score {
                 return Ok(InsertOutcome::Unchanged { score: old_score });
@@ -195,17 +186,11 @@ impl SortedSet {
 
     /// Removes `member`; returns its score if it was there (ZREM).
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
-        let hash = self.hasher.hash_one(member);
-        let entries = &self.entries;
-        let (id, _) = self
-            .index
-            .find_entry(hash, |&id| entries.member(id) == member)
-            .ok()?
-            .remove();
+        let hash = self.index.hash(member);
+        let id = self.index.remove(hash, member, &self.entries)?;
         let score = self.entries.score(id);
         self.tree.remove_key((score, id), &self.entries);
         self.release_ids(&[id]);
-        self.shrink_index();
         Some(score)
     }
 
@@ -230,10 +215,8 @@ impl SortedSet {
             .collect();
         if movers.len() <= FEW || movers.len() <= len / 256 {
             for (&mover, &hole) in movers.iter().zip(holes) {
-                let hash = self.hasher.hash_one(self.entries.member(mover));
-                if let Some(slot) = self.index.find_mut(hash, |&i| i == mover) {
-                    *slot = hole;
-                }
+                let hash = self.index.hash(self.entries.member(mover));
+                self.index.repoint(hash, mover, hole);
                 let key = (self.entries.score(mover), mover);
                 self.tree.replace_id(key, hole, &self.entries);
                 self.entries.swap(hole, mover);
@@ -243,23 +226,13 @@ impl SortedSet {
                 Ok(k) => holes[k],
                 Err(_) => id,
             };
-            for slot in self.index.iter_mut() {
-                *slot = map(*slot);
-            }
+            self.index.relabel(map);
             self.tree.relabel(map);
             for (&mover, &hole) in movers.iter().zip(holes) {
                 self.entries.swap(hole, mover);
             }
         }
         self.entries.truncate(new_len);
-    }
-
-    fn shrink_index(&mut self) {
-        if self.index.len() < self.index.capacity() / 4 {
-            let (entries, hasher) = (&self.entries, &self.hasher);
-            self.index
-                .shrink_to(entries.len(), |&i| hasher.hash_one(entries.member(i)));
-        }
     }
 
     /// The 0-based rank of `member` in ascending order (ZRANK; the reverse rank is
@@ -448,21 +421,20 @@ impl SortedSet {
         ids.sort_unstable();
         if ids.len() <= FEW || ids.len() <= self.len() / 16 {
             for &id in &ids {
-                let hash = self.hasher.hash_one(self.entries.member(id));
-                if let Ok(found) = self.index.find_entry(hash, |&i| i == id) {
-                    found.remove();
-                }
+                let hash = self.index.hash(self.entries.member(id));
+                self.index.remove_id(hash, id, &self.entries);
             }
         } else {
             let mut gone = vec![0u64; self.len().div_ceil(64)];
             for &id in &ids {
                 gone[id as usize / 64] |= 1 << (id % 64);
             }
-            self.index
-                .retain(|&mut id| gone[id as usize / 64] & (1 << (id % 64)) == 0);
+            self.index.retain(
+                |id| gone[id as usize / 64] & (1 << (id % 64)) == 0,
+                &self.entries,
+            );
         }
         self.release_ids(&ids);
-        self.shrink_index();
         removed.len()
     }
 
@@ -530,7 +502,7 @@ impl SortedSet {
     /// Bytes of heap this set holds (MEMORY USAGE): entries, boxed members, hash index and tree
     /// nodes. Allocator rounding is not included.
     pub fn heap_size(&self) -> usize {
-        self.entries.heap_size() + self.index.allocation_size() + self.tree.heap_size()
+        self.entries.heap_size() + self.index.heap_size() + self.tree.heap_size()
     }
 }
 

@@ -10,6 +10,7 @@ impl SortedSet {
     fn check(&self) {
         self.tree.check(&self.entries);
         assert_eq!(self.index.len(), self.entries.len());
+        self.index.check(&self.entries);
         for id in 0..self.entries.len() as u32 {
             assert_eq!(self.id_of(self.entries.member(id)), Some(id));
             let key = (self.entries.score(id), id);
