@@ -221,27 +221,20 @@ pub struct PfDebug {
     pub converted: bool,
 }
 
-/// `PFDEBUG <subcommand> <key> [extra...]`, in Redis's order of checks: the key must exist
-/// (`value` is `None` otherwise; a non-string is the caller's WRONGTYPE), be a HyperLogLog,
-/// then the subcommand (GETREG, DECODE, ENCODING, TODENSE, any case) must be known and have
-/// no `extra_args`. GETREG and TODENSE convert a sparse value to dense in place.
-pub fn pfdebug(
-    subcommand: &[u8],
-    extra_args: usize,
-    value: Option<&mut Vec<u8>>,
-) -> Result<PfDebug, HllError> {
+/// `PFDEBUG <subcommand> <key>` (the command's arity is exactly 3), in Redis's order of
+/// checks: the key must exist (`value` is `None` otherwise; a non-string is the caller's
+/// WRONGTYPE), be a HyperLogLog, then the subcommand must be GETREG, DECODE, ENCODING or
+/// TODENSE (any case). GETREG and TODENSE convert a sparse value to dense in place.
+pub fn pfdebug(subcommand: &[u8], value: Option<&mut Vec<u8>>) -> Result<PfDebug, HllError> {
     let value = value.ok_or(HllError::DebugNoSuchKey)?;
     let encoding = layout::encoding_of(value)?;
-    let name = String::from_utf8_lossy(subcommand).into_owned();
     let lower = subcommand.to_ascii_lowercase();
     if !matches!(
         lower.as_slice(),
         b"getreg" | b"decode" | b"encoding" | b"todense"
     ) {
+        let name = String::from_utf8_lossy(subcommand).into_owned();
         return Err(HllError::DebugUnknownSubcommand(name));
-    }
-    if extra_args != 0 {
-        return Err(HllError::DebugArity(name));
     }
     let converted =
         encoding == Encoding::Sparse && matches!(lower.as_slice(), b"getreg" | b"todense");

@@ -20,9 +20,6 @@ pub enum HllError {
     /// PFDEBUG with a subcommand it does not know (the name as given).
     #[error("ERR Unknown PFDEBUG subcommand '{0}'")]
     DebugUnknownSubcommand(String),
-    /// A PFDEBUG subcommand given arguments after the key (the name as given).
-    #[error("ERR Wrong number of arguments for the '{0}' subcommand")]
-    DebugArity(String),
     /// PFSELFTEST found a disagreement; the text after `TESTFAILED`.
     #[error("TESTFAILED {0}")]
     SelfTestFailed(String),

@@ -19,9 +19,7 @@
 //! - `estimate`: `hllCount` (Ertl's estimator as Redis 7.0 computes it).
 //! - `commands`: [`pfadd`], [`pfadd_new`], [`pfcount`], [`RegisterUnion`] (PFCOUNT of
 //!   several keys, PFMERGE), [`pfdebug`].
-//!
-//! Not here: PFSELFTEST (it tests Redis's C register macros; our unit tests cover the same
-//! ground).
+//! - `selftest`: [`pfselftest`].
 
 mod commands;
 mod dense;
@@ -29,6 +27,7 @@ mod error;
 mod estimate;
 mod hash;
 mod layout;
+mod selftest;
 mod sparse;
 
 pub use commands::{
@@ -37,3 +36,4 @@ pub use commands::{
 };
 pub use error::HllError;
 pub use layout::{Encoding, encoding_of};
+pub use selftest::pfselftest;
