@@ -250,3 +250,161 @@ pub fn pfdebug(subcommand: &[u8], value: Option<&mut Vec<u8>>) -> Result<PfDebug
     };
     Ok(PfDebug { reply, converted })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::register_and_run;
+    use crate::layout::DENSE_LEN;
+    use proptest::prelude::*;
+
+    fn header(encoding: u8) -> Vec<u8> {
+        let mut value = b"HYLL".to_vec();
+        value.push(encoding);
+        value.resize(HEADER_LEN, 0);
+        value
+    }
+
+    /// Any string that is not rejected as NotHll goes through every operation without
+    /// panicking, whatever its registers hold.
+    fn exercise(mut value: Vec<u8>, elements: &[Vec<u8>], sparse_max_bytes: usize) {
+        let mut copy = value.clone();
+        let _ = pfcount(&mut copy);
+        let mut union = RegisterUnion::new();
+        let merged = union.merge(&value);
+        let _ = union.pfcount();
+        if merged.is_ok() {
+            let mut dest = value.clone();
+            let _ = union.pfmerge_into(&mut dest, sparse_max_bytes);
+        }
+        for subcommand in [&b"getreg"[..], b"DECODE", b"encoding", b"todense", b"x"] {
+            let _ = pfdebug(subcommand, Some(&mut value.clone()));
+        }
+        let _ = pfadd(&mut value, elements, sparse_max_bytes);
+        let _ = pfcount(&mut value);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn arbitrary_sparse_payloads_never_panic(
+            payload in proptest::collection::vec(any::<u8>(), 0..64),
+            card in proptest::collection::vec(any::<u8>(), 8),
+            elements in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..6), 0..40),
+            sparse_max_bytes in prop_oneof![Just(0usize), 0..200usize, Just(3000usize)],
+        ) {
+            let mut value = header(1);
+            value[8..16].copy_from_slice(&card);
+            value.extend_from_slice(&payload);
+            exercise(value, &elements, sparse_max_bytes);
+        }
+
+        #[test]
+        fn mutated_sparse_values_never_panic(
+            elements in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..6), 1..60),
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>(), 0..3u8), 1..4),
+        ) {
+            let mut value = pfadd_new(&elements, DEFAULT_SPARSE_MAX_BYTES);
+            for (at, byte, kind) in edits {
+                let at = HEADER_LEN + at % (value.len() - HEADER_LEN + 1);
+                match kind {
+                    0 if at < value.len() => value[at] = byte,
+                    1 if at < value.len() => { value.remove(at); }
+                    _ => value.insert(at, byte),
+                }
+            }
+            exercise(value, &elements, DEFAULT_SPARSE_MAX_BYTES);
+        }
+
+        #[test]
+        fn arbitrary_dense_registers_never_panic(
+            seed in proptest::collection::vec(any::<u8>(), 1..32),
+            encoding in 0u8..3,
+        ) {
+            let mut value = header(encoding);
+            value.extend(seed.iter().cycle().take(DENSE_LEN - HEADER_LEN));
+            exercise(value, &[b"a".to_vec(), b"b".to_vec()], DEFAULT_SPARSE_MAX_BYTES);
+        }
+
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Model: an array of 16384 registers raised to each element's run length. The
+        /// value (sparse, promoted or not) holds exactly the model's registers, counts like
+        /// a dense value holding them, and reports changes exactly when a register rises.
+        #[test]
+        fn sparse_and_dense_agree_with_a_register_model(
+            batches in proptest::collection::vec(
+                proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..8), 0..30), 1..8),
+            sparse_max_bytes in prop_oneof![Just(0usize), 20..400usize, Just(3000usize)],
+        ) {
+            let mut model = vec![0u8; REGISTER_COUNT];
+            let mut value = pfadd_new(&[] as &[&[u8]], sparse_max_bytes);
+            for batch in &batches {
+                let mut expected_change = false;
+                for element in batch {
+                    let (index, count) = register_and_run(element);
+                    if count > model[index] {
+                        model[index] = count;
+                        expected_change = true;
+                    }
+                }
+                prop_assert_eq!(pfadd(&mut value, batch, sparse_max_bytes), Ok(expected_change));
+                let counted = pfcount(&mut value.clone()).map(|count| count.reply);
+                let mut dense = header(0);
+                dense.resize(DENSE_LEN, 0);
+                layout::invalidate_cache(&mut dense);
+                for (index, &register) in model.iter().enumerate() {
+                    dense::set(&mut dense[HEADER_LEN..], index, register);
+                }
+                prop_assert_eq!(counted, pfcount(&mut dense).map(|count| count.reply));
+                let mut union = RegisterUnion::new();
+                prop_assert_eq!(union.merge(&value), Ok(()));
+                prop_assert_eq!(&union.registers[..], &model[..]);
+            }
+            let registers = pfdebug(b"GETREG", Some(&mut value)).map(|debug| debug.reply);
+            prop_assert_eq!(registers, Ok(PfDebugReply::Registers(model)));
+        }
+    }
+
+    #[test]
+    fn pfdebug_checks_in_redis_order() {
+        assert_eq!(pfdebug(b"nope", None), Err(HllError::DebugNoSuchKey));
+        assert_eq!(
+            pfdebug(b"nope", Some(&mut b"hello".to_vec())),
+            Err(HllError::NotHll)
+        );
+        let mut value = empty_hll();
+        assert_eq!(
+            pfdebug(b"nope", Some(&mut value)),
+            Err(HllError::DebugUnknownSubcommand("nope".into()))
+        );
+        let decoded = pfdebug(b"Decode", Some(&mut value)).map(|debug| debug.reply);
+        assert_eq!(decoded, Ok(PfDebugReply::Decoded("Z:16384".into())));
+        let converted = pfdebug(b"TODENSE", Some(&mut value));
+        assert_eq!(
+            converted,
+            Ok(PfDebug {
+                reply: PfDebugReply::Converted(true),
+                converted: true
+            })
+        );
+        assert_eq!(value.len(), DENSE_LEN);
+        assert_eq!(
+            pfdebug(b"decode", Some(&mut value)),
+            Err(HllError::DebugNotSparse)
+        );
+        let encoding = pfdebug(b"ENCODING", Some(&mut value)).map(|debug| debug.reply);
+        assert_eq!(encoding, Ok(PfDebugReply::Encoding(Encoding::Dense)));
+    }
+
+    #[test]
+    fn pfadd_new_marks_the_cache_stale_even_without_elements() {
+        let value = pfadd_new(&[] as &[&[u8]], DEFAULT_SPARSE_MAX_BYTES);
+        assert_eq!(value[15], 0x80);
+        assert_eq!(empty_hll()[15], 0);
+    }
+}
