@@ -18,7 +18,7 @@ use hashbrown::{DefaultHashBuilder, HashTable};
 use crate::entries::Entries;
 
 /// Mean members per segment before one is split.
-const SEGMENT_TARGET: usize = if cfg!(test) { 4 } else { 1 << 12 };
+const SEGMENT_TARGET: usize = if cfg!(test) { 4 } else { 1 << 11 };
 
 /// The hash index.
 #[derive(Clone, Default)]

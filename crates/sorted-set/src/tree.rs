@@ -352,8 +352,11 @@ impl Tree {
         if level == 0 {
             return self.insert_in_leaf(node, key, leftmost, rightmost, entries);
         }
+        let mut i = Self::child_for_key(self.inners.get(node), key, entries);
+        if level == 1 && self.spill_full_leaf(node, i) {
+            i = Self::child_for_key(self.inners.get(node), key, entries);
+        }
         let inner = self.inners.get_mut(node);
-        let i = Self::child_for_key(inner, key, entries);
         if i == 0 && key_less(entries, key, (inner.scores[0], inner.ids[0])) {
             inner.scores[0] = key.0;
             inner.ids[0] = key.1;
@@ -412,6 +415,55 @@ impl Tree {
                 count,
             },
         })
+    }
+
+    /// Before an insertion into the full leaf `i` of `parent`, moves one of its keys to a
+    /// neighbouring leaf with room (first key left, or last key right), so that leaves fill up
+    /// before they split; returns whether it did.
+    fn spill_full_leaf(&mut self, parent: u32, i: usize) -> bool {
+        let p = self.inners.get(parent);
+        let leaf = p.children[i];
+        if self.leaves.get(leaf).len() < LEAF_CAP {
+            return false;
+        }
+        let has_room = |tree: &Self, j: usize| tree.leaves.get(p.children[j]).len() < LEAF_CAP;
+        if i > 0 && has_room(self, i - 1) {
+            let left = p.children[i - 1];
+            let from = self.leaves.get_mut(leaf);
+            let moved = from.key(0);
+            let len = from.len();
+            from.scores.copy_within(1..len, 0);
+            from.ids.copy_within(1..len, 0);
+            from.len -= 1;
+            let first = from.key(0);
+            let to = self.leaves.get_mut(left);
+            let at = to.len();
+            (to.scores[at], to.ids[at]) = moved;
+            to.len += 1;
+            let p = self.inners.get_mut(parent);
+            p.counts[i - 1] += 1;
+            p.counts[i] -= 1;
+            (p.scores[i], p.ids[i]) = first;
+            true
+        } else if i + 1 < p.len() && has_room(self, i + 1) {
+            let right = p.children[i + 1];
+            let from = self.leaves.get_mut(leaf);
+            from.len -= 1;
+            let moved = from.key(from.len());
+            let to = self.leaves.get_mut(right);
+            let len = to.len();
+            to.scores.copy_within(0..len, 1);
+            to.ids.copy_within(0..len, 1);
+            (to.scores[0], to.ids[0]) = moved;
+            to.len += 1;
+            let p = self.inners.get_mut(parent);
+            p.counts[i] -= 1;
+            p.counts[i + 1] += 1;
+            (p.scores[i + 1], p.ids[i + 1]) = moved;
+            true
+        } else {
+            false
+        }
     }
 
     fn insert_in_leaf(
