@@ -376,6 +376,36 @@ impl BitfieldWrite {
 mod tests {
     use super::*;
     use crate::args::DEFAULT_PROTO_MAX_BULK_LEN;
+    use crate::bits::getbit;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+        /// Model: the string as bits. A field write changes exactly its bits, and reading
+        /// it back (also past the end of the string) gives the bits most significant first.
+        #[test]
+        fn fields_read_and_write_like_bit_strings(
+            mut value in proptest::collection::vec(any::<u8>(), 10..20),
+            offset in 0u64..80,
+            bits in 1u8..=64,
+            field in any::<u64>(),
+        ) {
+            let before = value.clone();
+            let fits = offset + u64::from(bits) <= value.len() as u64 * 8;
+            let expected_read = (0..u64::from(bits))
+                .fold(0u64, |acc, at| acc << 1 | u64::from(getbit(&value, offset + at)));
+            prop_assert_eq!(read_field(&value, offset, bits), expected_read);
+            if fits {
+                write_field(&mut value, offset, bits, field);
+                prop_assert_eq!(read_field(&value, offset, bits), field & mask(bits));
+                for bit in 0..before.len() as u64 * 8 {
+                    if bit < offset || bit >= offset + u64::from(bits) {
+                        prop_assert_eq!(getbit(&value, bit), getbit(&before, bit));
+                    }
+                }
+            }
+        }
+    }
 
     fn parse(args: &[&str]) -> Result<Bitfield, BitError> {
         parse_bitfield(args, BitfieldCommand::Bitfield, DEFAULT_PROTO_MAX_BULK_LEN)
