@@ -26,14 +26,15 @@ pub fn popcount(bytes: &[u8]) -> u64 {
 /// `8 * len`, as if the bytes were followed by zeroes.
 fn first_bit(bytes: &[u8], bit: bool) -> i64 {
     let skip = if bit { 0x00 } else { 0xff };
+    let skip_word = if bit { 0 } else { u64::MAX };
     let mut start = 0;
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        if word.iter().all(|&byte| byte == skip) {
-            start += 8;
-        } else {
+    for word in bytes.chunks_exact(8) {
+        let mut array = [0u8; 8];
+        array.copy_from_slice(word);
+        if u64::from_ne_bytes(array) != skip_word {
             break;
         }
+        start += 8;
     }
     for (index, &byte) in bytes[start..].iter().enumerate() {
         if byte != skip {
