@@ -10,7 +10,7 @@ use crate::args::{parse_bitfield_offset, parse_integer};
 
 /// How SET and INCRBY handle values that do not fit the field (`OVERFLOW`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Overflow {
+pub(crate) enum Overflow {
     /// Wrap around (the default).
     Wrap,
     /// Saturate at the minimum or maximum.
@@ -21,17 +21,17 @@ pub enum Overflow {
 
 /// A field type: `i1`..`i64` or `u1`..`u63`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FieldType {
+pub(crate) struct FieldType {
     /// Signed (`i`) or unsigned (`u`).
-    pub signed: bool,
+    pub(crate) signed: bool,
     /// Width in bits.
-    pub bits: u8,
+    pub(crate) bits: u8,
 }
 
 impl FieldType {
     /// Parses a type as `getBitfieldTypeFromArgument`: a lowercase `i` or `u`, then an
     /// integer (up to a NUL byte, as Redis reads it as a C string) in range.
-    pub fn parse(arg: &[u8]) -> Result<FieldType, BitError> {
+    pub(crate) fn parse(arg: &[u8]) -> Result<FieldType, BitError> {
         let (signed, digits) = match arg.split_first() {
             Some((b'i', digits)) => (true, digits),
             Some((b'u', digits)) => (false, digits),
@@ -51,7 +51,7 @@ impl FieldType {
 
 /// One BITFIELD subcommand, with the overflow mode in force where it appeared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldOp {
+pub(crate) enum FieldOp {
     /// `GET type offset`.
     Get { ty: FieldType, offset: u64 },
     /// `SET type offset value`: replies the old value.

@@ -27,8 +27,7 @@ mod range;
 
 pub use args::{DEFAULT_PROTO_MAX_BULK_LEN, parse_bit_offset, parse_bit_value};
 pub use bitfield::{
-    Bitfield, BitfieldCommand, BitfieldOutcome, BitfieldRead, BitfieldWrite, FieldOp, FieldType,
-    Overflow, parse_bitfield,
+    Bitfield, BitfieldCommand, BitfieldOutcome, BitfieldRead, BitfieldWrite, parse_bitfield,
 };
 pub use bitop::{BitOp, bitop};
 pub use bits::{SetBit, getbit, setbit};
