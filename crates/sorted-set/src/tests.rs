@@ -84,6 +84,97 @@ impl Model {
         let n = self.items.iter().filter(|(_, m)| range.contains(m)).count();
         start..start + n
     }
+
+    /// The textbook binary search over ranks for where `before` stops holding.
+    fn partition(&self, before: impl Fn(&[u8]) -> bool) -> usize {
+        let (mut lo, mut hi) = (0, self.items.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if before(&self.items[mid].1) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// Redis's zslIsInLexRange.
+    fn lex_may_match(&self, range: &LexRange<'_>) -> bool {
+        range.may_hold_any()
+            && self.items.last().is_some_and(|(_, m)| range.above_min(m))
+            && self.items.first().is_some_and(|(_, m)| range.below_max(m))
+    }
+
+    /// Redis's zslFirstInLexRange with the binary search, for any order.
+    fn lex_first(&self, range: &LexRange<'_>) -> Option<usize> {
+        if !self.lex_may_match(range) {
+            return None;
+        }
+        let r = self.partition(|m| !range.above_min(m));
+        self.items
+            .get(r)
+            .filter(|(_, m)| range.below_max(m))
+            .map(|_| r)
+    }
+
+    /// Redis's zslLastInLexRange with the binary search, for any order.
+    fn lex_last(&self, range: &LexRange<'_>) -> Option<usize> {
+        if !self.lex_may_match(range) {
+            return None;
+        }
+        let r = self.partition(|m| range.below_max(m)).checked_sub(1)?;
+        range.above_min(&self.items[r].1).then_some(r)
+    }
+
+    /// What ZRANGEBYLEX, ZREVRANGEBYLEX, ZLEXCOUNT and ZREMRANGEBYLEX give, for any order.
+    fn lex_answers(&self, range: &LexRange<'_>) -> LexAnswers {
+        let first = self.lex_first(range);
+        let last = self.lex_last(range);
+        let forward = first.map_or(Vec::new(), |f| {
+            self.items[f..]
+                .iter()
+                .take_while(|(_, m)| range.below_max(m))
+                .cloned()
+                .collect()
+        });
+        let mut backward: Vec<_> = last.map_or(Vec::new(), |l| {
+            self.items[..=l]
+                .iter()
+                .rev()
+                .take_while(|(_, m)| range.above_min(m))
+                .cloned()
+                .collect()
+        });
+        backward.reverse();
+        let count = match (first, last) {
+            (Some(f), Some(l)) if l >= f => l - f + 1,
+            _ => 0,
+        };
+        let start = self.partition(|m| !range.above_min(m));
+        let removed = self.items[start..]
+            .iter()
+            .take_while(|(_, m)| range.below_max(m))
+            .count();
+        LexAnswers {
+            first,
+            last,
+            count,
+            forward,
+            backward,
+            removed: start..start + removed,
+        }
+    }
+}
+
+#[derive(Debug, PartialEq)]
+struct LexAnswers {
+    first: Option<usize>,
+    last: Option<usize>,
+    count: usize,
+    forward: Vec<(f64, Vec<u8>)>,
+    backward: Vec<(f64, Vec<u8>)>,
+    removed: Range<usize>,
 }
 
 /// An owned lex bound for strategies.
@@ -252,14 +343,13 @@ fn apply(set: &mut SortedSet, model: &mut Model, op: &Op) {
             let mut seen = Vec::new();
             let n = set.remove_range_by_lex(&range, |m, s| seen.push((s, m.to_vec())));
             assert_eq!(n, seen.len());
-            if all_scores_equal(model) {
-                let expected: Vec<_> = model.items.drain(model.lex_ranks(&range)).collect();
-                assert_same(&seen, &expected);
+            let ranks = if all_scores_equal(model) {
+                model.lex_ranks(&range)
             } else {
-                for (_, m) in &seen {
-                    assert!(model.remove(m).is_some());
-                }
-            }
+                model.lex_answers(&range).removed
+            };
+            let expected: Vec<_> = model.items.drain(ranks).collect();
+            assert_same(&seen, &expected);
         }
         Op::PopMin(count) => {
             let popped: Vec<_> = set
@@ -306,6 +396,13 @@ fn verify(set: &SortedSet, model: &Model, q: &Queries) {
         assert_eq!((m, s.to_bits()), (&member[..], score.to_bits()));
     }
     assert_eq!(set.get_by_rank(len), None);
+    assert_eq!(set.at(len), None);
+    let mut stored: Vec<_> = (0..len)
+        .map(|p| set.at(p).unwrap())
+        .map(|(m, s)| (s, m.to_vec()))
+        .collect();
+    stored.sort_by(redis_order);
+    assert_same(&stored, &model.items);
     for m in &q.absent {
         if model.position(m).is_none() {
             assert_eq!(set.score(m), None);
@@ -360,7 +457,10 @@ fn verify(set: &SortedSet, model: &Model, q: &Queries) {
         backward.reverse();
         let first = set.lex_range_first(&range);
         let last = set.lex_range_last(&range);
+        let answers = model.lex_answers(&range);
         if equal_scores {
+            // Ordered by member: the plain meaning of a lex range, which the Redis
+            // algorithms in the model must give too.
             let ranks = model.lex_ranks(&range);
             let expected = &model.items[ranks.clone()];
             assert_eq!(count, expected.len());
@@ -368,12 +468,15 @@ fn verify(set: &SortedSet, model: &Model, q: &Queries) {
             assert_same(&backward, expected);
             assert_eq!(first, (!expected.is_empty()).then_some(ranks.start));
             assert_eq!(last, (!expected.is_empty()).then(|| ranks.end - 1));
-        } else {
-            assert!(count <= len);
-            assert!(forward.len() <= len && backward.len() <= len);
-            assert!(first.is_none_or(|r| r < len));
-            assert!(last.is_none_or(|r| r < len));
+            assert_eq!(answers.count, expected.len());
+            assert_same(&model.items[answers.removed.clone()], expected);
         }
+        assert_eq!(
+            (first, last, count),
+            (answers.first, answers.last, answers.count)
+        );
+        assert_same(&forward, &answers.forward);
+        assert_same(&backward, &answers.backward);
     }
     let mut scanned = Vec::new();
     let mut cursor = 0;
