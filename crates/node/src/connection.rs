@@ -107,6 +107,7 @@ async fn serve(server: Arc<Server>, mut stream: TcpStream) -> std::io::Result<()
         monitor: None,
         last_command: None,
         cached_settings: (0, store::StoreSettings::default()),
+        tx: Default::default(),
     };
     let result = connection_loop(&server, &mut stream, &mut session).await;
     if session.monitor.is_some() {

@@ -17,6 +17,7 @@ mod monitor;
 mod server;
 mod session;
 mod stats;
+mod transaction;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

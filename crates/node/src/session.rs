@@ -47,6 +47,8 @@ pub struct Session {
     pub monitor: Option<tokio::sync::mpsc::Receiver<Bytes>>,
     /// The data-layer settings, re-read only when the configuration changes.
     pub cached_settings: (u64, StoreSettings),
+    /// MULTI's queue and the WATCHed keys.
+    pub tx: crate::transaction::Transaction,
 }
 
 impl Session {

@@ -206,16 +206,6 @@ impl<'a> SlotGuard<'a> {
         }
     }
 
-    /// The live entry for `key`, mutably, for a command that is about to change it (watchers
-    /// of the key are signalled).
-    pub fn get_for_write(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
-        self.expire_if_needed(key, now_ms);
-        let hash = self.ks.hash(key);
-        let table = &mut *self.table;
-        let entry = table.entries.find_mut(hash, |e| e.key() == key)?;
-        signal(&table.watchers, key);
-        Some(entry)
-    }
 
     pub fn table(&self) -> &SlotTable {
         &self.table
@@ -235,6 +225,12 @@ impl<'a> SlotGuard<'a> {
         expired
     }
 
+    /// The entry for `key` as stored, expired or not (nothing is deleted).
+    pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
+        let hash = self.ks.hash(key);
+        self.table.entries.find(hash, |e| e.key() == key)
+    }
+
     /// The live entry for `key` (an expired one is deleted first and reported missing).
     pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&Entry> {
         self.expire_if_needed(key, now_ms);
@@ -242,8 +238,8 @@ impl<'a> SlotGuard<'a> {
         self.table.entries.find(hash, |e| e.key() == key)
     }
 
-    /// The live entry for `key`, mutable, for reads that update its access clock (changes to
-    /// the value go through [`Self::get_for_write`]; to the expiry through [`Self::set_expire`]).
+    /// The live entry for `key`, mutable. Changing its expiry must go through
+    /// [`Self::set_expire`]; a command that changes its value signals it ([`Self::touch`]).
     pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
         self.expire_if_needed(key, now_ms);
         let hash = self.ks.hash(key);

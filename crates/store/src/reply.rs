@@ -33,6 +33,11 @@ impl<'a> Reply<'a> {
     }
 
     /// No reply at all: for SHUTDOWN, whose answer is the connection closing.
+    /// The output buffer, for a reply made of other commands' replies (EXEC).
+    pub fn buffer(&mut self) -> &mut BytesMut {
+        self.buf
+    }
+
     pub fn nothing(&mut self) -> Written {
         Written(())
     }

@@ -40,7 +40,7 @@ const SEEDS: [u64; 5] = [1, 2, 3, 4, 5];
 const COMMANDS: usize = 2_000;
 
 /// How many recent commands a failure shows.
-const HISTORY: usize = 15;
+const HISTORY: usize = 120;
 
 /// How two replies to one command are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,6 +220,8 @@ const PATTERNS: [&str; 11] = [
 struct Generator {
     rng: SmallRng,
     cluster: bool,
+    /// The client is in MULTI (commands are queued).
+    in_multi: bool,
 }
 
 impl Generator {
@@ -227,6 +229,7 @@ impl Generator {
         Generator {
             rng: SmallRng::seed_from_u64(seed),
             cluster,
+            in_multi: false,
         }
     }
 
@@ -318,6 +321,51 @@ impl Generator {
             }
         }
         options
+    }
+
+    /// MULTI, EXEC, DISCARD, WATCH, UNWATCH; the generator tracks whether the client is in
+    /// MULTI, so it never queues a command whose reply is compared loosely.
+    fn transaction_command(&mut self) -> Step {
+        let name = |g: &mut Generator, n: &str| {
+            if g.chance(0.3) {
+                n.to_ascii_lowercase()
+            } else {
+                n.to_string()
+            }
+        };
+        let args = if self.in_multi {
+            match self.rng.random_range(0..10) {
+                0..=5 => {
+                    self.in_multi = false;
+                    vec![name(self, "EXEC")]
+                }
+                6 | 7 => {
+                    self.in_multi = false;
+                    vec![name(self, "DISCARD")]
+                }
+                8 => vec![name(self, "MULTI")],
+                _ => vec![name(self, "WATCH"), self.key()],
+            }
+        } else {
+            match self.rng.random_range(0..10) {
+                0..=4 => {
+                    self.in_multi = true;
+                    vec![name(self, "MULTI")]
+                }
+                5..=7 => {
+                    let n = self.rng.random_range(1..3);
+                    let mut args = vec![name(self, "WATCH")];
+                    args.extend(self.keys(n));
+                    args
+                }
+                8 => vec![name(self, "UNWATCH")],
+                _ => {
+                    let which = self.pick(&["EXEC", "DISCARD"]);
+                    vec![name(self, &which)]
+                }
+            }
+        };
+        Step::new(args, Check::Exact)
     }
 
     fn field(&mut self) -> String {
@@ -532,7 +580,16 @@ impl Generator {
     }
 
     fn step(&mut self) -> Step {
-        let mut step = self.command();
+        if self.chance(0.03) {
+            return self.transaction_command();
+        }
+        // Inside MULTI only exactly comparable commands are queued: EXEC's reply holds them.
+        let mut step = loop {
+            let step = self.command();
+            if !self.in_multi || step.check == Check::Exact {
+                break step;
+            }
+        };
         // Sometimes a wrong arity or a trailing junk argument; sometimes a lower-case name.
         // The check stays: each falls back to an exact comparison for error replies.
         if self.chance(0.04) && step.args.len() > 1 {
@@ -897,7 +954,16 @@ fn run(redis: &Server, tessera: &Server, cluster: bool) -> anyhow::Result<()> {
                 break;
             }
         }
-        outcome = outcome.and_then(|()| compare_final_state(cluster, &mut r, &mut t));
+        // Leave MULTI if the run ended inside it (an error on both servers otherwise).
+        outcome = outcome
+            .and_then(|()| {
+                compare(
+                    &Step::new(vec!["DISCARD".into()], Check::Exact),
+                    &mut r,
+                    &mut t,
+                )
+            })
+            .and_then(|()| compare_final_state(cluster, &mut r, &mut t));
         outcome.with_context(|| {
             format!(
                 "differential ({mode}) seed {seed}; replay with DIFF_SEED={seed}\n\
@@ -1025,6 +1091,11 @@ fn generator_is_deterministic_and_covers_every_command() {
         "LMOVE",
         "RPOPLPUSH",
         "LMPOP",
+        "MULTI",
+        "EXEC",
+        "DISCARD",
+        "WATCH",
+        "UNWATCH",
     ] {
         assert!(names.contains(name), "{name} never generated");
     }

@@ -20,6 +20,9 @@
 //!   port, SHUTDOWN and the pidfile.
 //! - `startup`: fatal config errors as Redis prints them, file + options, config from stdin.
 //! - `tools`: `redis-cli --cluster check` and `redis-benchmark` against a cluster node.
+//! - `transactions`: MULTI/EXEC/WATCH with several clients (watched keys changed, expired,
+//!   flushed; atomicity of EXEC across slots).
+//! - `collections`: hashes and lists beyond what the differential test draws.
 
 mod clients;
 mod cluster;
@@ -32,3 +35,4 @@ mod startup;
 mod strings;
 mod support;
 mod tools;
+mod transactions;

@@ -159,6 +159,8 @@ pub fn quit(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
 
 pub fn reset(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
     let s = &mut *ctx.session;
+    s.tx.take();
+    s.tx.unwatch_all();
     if let Some(db) = ctx.server.dbs.get(0) {
         s.db = db;
         s.db_index = 0;

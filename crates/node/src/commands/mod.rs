@@ -6,6 +6,7 @@ pub mod connection_cmds;
 pub mod info;
 pub mod server_cmds;
 pub mod table;
+pub mod transaction;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -27,6 +28,18 @@ pub fn execute(
     out: &mut BytesMut,
     now_ms: i64,
 ) {
+    execute_in(server, session, args, out, now_ms, None);
+}
+
+/// [`execute`], for a data command of a transaction whose slots EXEC already holds.
+pub fn execute_in(
+    server: &Arc<Server>,
+    session: &mut Session,
+    args: &[Bytes],
+    out: &mut BytesMut,
+    now_ms: i64,
+    held: Option<&mut Locked<'_>>,
+) {
     let started = crate::server::monotonic_us();
     session.refresh_db(server);
     let mark = out.len();
@@ -35,7 +48,7 @@ pub fn execute(
         session.reply_mode = ReplyMode::On;
     }
 
-    if let Some((index, failed)) = dispatch(server, session, args, out, now_ms) {
+    if let Some((index, failed)) = dispatch(server, session, args, out, now_ms, held) {
         if server.monitors.is_active() {
             // The database shown is the client's after the command, as Redis (SELECT 2 is
             // shown as run in db 2).
@@ -136,6 +149,7 @@ fn dispatch(
     args: &[Bytes],
     out: &mut BytesMut,
     now_ms: i64,
+    held: Option<&mut Locked<'_>>,
 ) -> Option<(usize, bool)> {
     // Clients repeat their commands: the last top-level command resolved on this connection
     // is remembered by its exact name bytes, which skips lowercasing and two hash lookups.
@@ -150,6 +164,7 @@ fn dispatch(
             let name = match table::resolve_entry(args) {
                 Ok(n) => n,
                 Err(text) => {
+                    session.tx.flag_error();
                     write_error(server, out, &text);
                     return None;
                 }
@@ -171,6 +186,7 @@ fn dispatch(
     // shows `cmd=client|info`).
     session.handle.last_cmd.store(index, Ordering::Relaxed);
     if !cmd.arity_ok(args.len()) {
+        session.tx.flag_error();
         server.command_stats.record_rejected(index);
         write_error(
             server,
@@ -180,6 +196,7 @@ fn dispatch(
         return None;
     }
     if !session.authenticated && !cmd.has_flag(table::flag::NO_AUTH) {
+        session.tx.flag_error();
         server.command_stats.record_rejected(index);
         write_error(server, out, "NOAUTH Authentication required.");
         return None;
@@ -192,8 +209,24 @@ fn dispatch(
         && let Err(e) = cluster.route(cmd, args, &key_indices)
     {
         session.scratch_keys = key_indices;
+        session.tx.flag_error();
         server.command_stats.record_rejected(index);
         write_error(server, out, &e.to_string());
+        return None;
+    }
+
+    // Inside MULTI every command but the transaction's own is queued (Redis
+    // `processCommand`), once it passed the checks above.
+    if session.tx.in_multi() && !transaction::runs_inside_multi(cmd) {
+        session.scratch_keys = key_indices;
+        if cmd.has_flag(table::flag::NO_MULTI) {
+            session.tx.flag_error();
+            server.command_stats.record_rejected(index);
+            write_error(server, out, "ERR Command not allowed inside a transaction");
+            return None;
+        }
+        session.tx.queue(args);
+        resp::encode::simple(out, b"QUEUED");
         return None;
     }
 
@@ -202,11 +235,26 @@ fn dispatch(
     let result = match cmd.run {
         Run::Data(handler) | Run::DataUnlocked(handler) => {
             let settings = session.settings(server);
-            let mut known = std::mem::take(&mut session.scratch_known);
-            let mut lock_order = std::mem::take(&mut session.scratch_lock_order);
             let db: &Keyspace = &session.db;
-            let mut locked = if matches!(cmd.run, Run::Data(_)) {
+            let run = |locked: &mut Locked<'_>, out: &mut BytesMut| {
+                let mut ctx = Ctx {
+                    dbs: &server.dbs,
+                    db,
+                    db_index: session.db_index,
+                    locked,
+                    now_ms,
+                    settings: &settings,
+                    reply: Reply::new(out, proto),
+                };
+                handler(&mut ctx, args).map(|_| ())
+            };
+            if let Some(held) = held {
+                // EXEC locked the slots of the whole transaction.
+                run(held, out)
+            } else if matches!(cmd.run, Run::Data(_)) {
                 // Each key is hashed once: its slot is both locked and handed to the handler.
+                let mut known = std::mem::take(&mut session.scratch_known);
+                let mut lock_order = std::mem::take(&mut session.scratch_lock_order);
                 known.clear();
                 known.extend(
                     key_indices
@@ -217,25 +265,15 @@ fn dispatch(
                 lock_order.extend(known.iter().map(|k| k.2));
                 let mut locked = db.lock_slots(&mut lock_order);
                 locked.set_known_keys(&known);
-                locked
+                let r = run(&mut locked, out);
+                drop(locked);
+                session.scratch_known = known;
+                session.scratch_lock_order = lock_order;
+                r
             } else {
                 // Walks the keyspace or spans databases: it locks what it needs itself.
-                Locked::none()
-            };
-            let mut ctx = Ctx {
-                dbs: &server.dbs,
-                db,
-                db_index: session.db_index,
-                locked: &mut locked,
-                now_ms,
-                settings: &settings,
-                reply: Reply::new(out, proto),
-            };
-            let r = handler(&mut ctx, args).map(|_| ());
-            drop(locked);
-            session.scratch_known = known;
-            session.scratch_lock_order = lock_order;
-            r
+                run(&mut Locked::none(), out)
+            }
         }
         Run::Server(handler) => {
             let mut ctx = CallCtx {

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use hashbrown::HashMap;
 use std::sync::OnceLock;
 
-use super::{cluster, connection_cmds, server_cmds};
+use super::{cluster, connection_cmds, server_cmds, transaction};
 use crate::session::ServerHandler;
 use store::cmd::{hashes as hs, keys as k, lists as ls, strings as s};
 
@@ -294,6 +294,67 @@ use Run::{Data, DataUnlocked, Server};
 const RW: u32 = WRITE | DENYOOM;
 
 pub static COMMANDS: &[Command] = &[
+    // Transactions.
+    cmd!(
+        "multi",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        NOKEYS,
+        ["fast", "transaction"],
+        [],
+        "transactions",
+        "1.2.0",
+        "Mark the start of a transaction block",
+        Server(transaction::multi)
+    ),
+    cmd!(
+        "exec",
+        1,
+        NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG,
+        NOKEYS,
+        ["slow", "transaction"],
+        [],
+        "transactions",
+        "1.2.0",
+        "Execute all commands issued after MULTI",
+        Server(transaction::exec)
+    ),
+    cmd!(
+        "discard",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        NOKEYS,
+        ["fast", "transaction"],
+        [],
+        "transactions",
+        "2.0.0",
+        "Discard all commands issued after MULTI",
+        Server(transaction::discard)
+    ),
+    cmd!(
+        "watch",
+        -2,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        range(1, -1, 1),
+        ["fast", "transaction"],
+        ["RO"],
+        "transactions",
+        "2.2.0",
+        "Watch the given keys to determine execution of the MULTI/EXEC block",
+        Server(transaction::watch)
+    ),
+    cmd!(
+        "unwatch",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        NOKEYS,
+        ["fast", "transaction"],
+        [],
+        "transactions",
+        "2.2.0",
+        "Forget about all watched keys",
+        Server(transaction::unwatch)
+    ),
     // Hashes.
     cmd!(
         "hset",

@@ -25,7 +25,7 @@ impl Ctx<'_, '_> {
         let clock = self.clock();
         let now = self.now_ms;
         let guard = self.locked.table(key)?;
-        let added = match guard.get_for_write(key, now) {
+        let added = match guard.get_mut(key, now) {
             Some(e) => {
                 HashRef::of(e)?;
                 hash::set_fields(e, pairs, limits)
@@ -37,6 +37,7 @@ impl Ctx<'_, '_> {
                 added
             }
         };
+        self.modified(key)?;
         self.dirty(1);
         Ok(added)
     }
@@ -140,7 +141,7 @@ pub fn hdel(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     };
     HashRef::of(e)?;
     let fields: Vec<&[u8]> = args[2..].iter().map(|f| &f[..]).collect();
-    let (deleted, empty) = match guard.get_for_write(key, now) {
+    let (deleted, empty) = match guard.get_mut(key, now) {
         Some(e) => {
             let n = hash::delete_fields(e, &fields);
             (n, HashRef::of(e).is_ok_and(|h| h.is_empty()))
@@ -151,6 +152,7 @@ pub fn hdel(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
         guard.remove(key);
     }
     if deleted > 0 {
+        ctx.modified(key)?;
         ctx.dirty(deleted as u64);
     }
     Ok(ctx.reply.int(deleted as i64))

@@ -67,6 +67,7 @@ fn push_generic(
             n
         }
     };
+    ctx.modified(key)?;
     ctx.dirty(values.len() as u64);
     Ok(ctx.reply.int(len as i64))
 }
@@ -120,6 +121,7 @@ fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], front: bool) -> CmdResult 
     }
     let popped = list::pop(e, count.unwrap_or(1), front);
     remove_if_empty(ctx, key)?;
+    ctx.modified(key)?;
     ctx.dirty(popped.len() as u64);
     Ok(match count {
         Some(_) => ctx.reply.bulk_array(popped.iter().map(|v| &v[..])),
@@ -172,6 +174,7 @@ pub fn lset(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     };
     let value = &args[3];
     list::edit(e, max, |q| q[i] = value[..].into());
+    ctx.modified(&args[1])?;
     ctx.dirty(1);
     Ok(ctx.reply.ok())
 }
@@ -233,6 +236,7 @@ pub fn ltrim(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
         }
     });
     remove_if_empty(ctx, key)?;
+    ctx.modified(key)?;
     ctx.dirty(removed as u64);
     Ok(ctx.reply.ok())
 }
@@ -276,6 +280,7 @@ pub fn lrem(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     });
     remove_if_empty(ctx, key)?;
     if removed > 0 {
+        ctx.modified(key)?;
         ctx.dirty(removed as u64);
     }
     Ok(ctx.reply.int(removed as i64))
@@ -302,6 +307,7 @@ pub fn linsert(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
         q.len() as i64
     });
     if len > 0 {
+        ctx.modified(&args[1])?;
         ctx.dirty(1);
     }
     Ok(ctx.reply.int(len))
@@ -451,6 +457,8 @@ fn move_generic(
             ctx.locked.table(dst)?.insert(d);
         }
     }
+    ctx.modified(src)?;
+    ctx.modified(dst)?;
     ctx.dirty(1);
     Ok(ctx.reply.bulk(&value))
 }
@@ -506,6 +514,7 @@ pub fn lmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
         };
         let popped = list::pop(e, count.unwrap_or(1), front);
         remove_if_empty(ctx, key)?;
+        ctx.modified(key)?;
         ctx.dirty(popped.len() as u64);
         let w = ctx.reply.array(2);
         let _ = ctx.reply.bulk(key);

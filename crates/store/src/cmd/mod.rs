@@ -155,7 +155,7 @@ impl Ctx<'_, '_> {
         let now = self.now_ms;
         let settings = self.settings;
         let guard = self.locked.table(key)?;
-        let entry = guard.get_for_write(key, now);
+        let entry = guard.get_mut(key, now);
         if let Some(e) = entry {
             e.set_clock(clock::touched(settings, now, e.clock()));
             return Ok(Some(e));
@@ -173,6 +173,13 @@ impl Ctx<'_, '_> {
     pub fn exists(&mut self, key: &[u8]) -> Result<bool, CmdError> {
         let now = self.now_ms;
         Ok(self.locked.table(key)?.contains(key, now))
+    }
+
+    /// Signals that the command changed `key` in place (Redis `signalModifiedKey`): clients
+    /// WATCHing it fail their EXEC. Inserts, removals and expiry changes signal by themselves.
+    pub fn modified(&mut self, key: &[u8]) -> Result<(), CmdError> {
+        self.locked.table(key)?.touch(key);
+        Ok(())
     }
 
     /// Records `n` changes to the dataset (Redis `server.dirty`).

@@ -436,6 +436,7 @@ pub fn append(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
                 let head = e.str_value().to_vec();
                 e.replace_str(&[&head, tail], StrEncoding::for_modified_value());
             }
+            ctx.modified(key)?;
             ctx.dirty(1);
             len + tail.len()
         }
@@ -476,6 +477,7 @@ fn incr_by(ctx: &mut Ctx<'_, '_>, key: &[u8], incr: i64) -> CmdResult {
             value
         }
     };
+    ctx.modified(key)?;
     ctx.dirty(1);
     Ok(ctx.reply.int(value))
 }
@@ -523,6 +525,7 @@ pub fn incrbyfloat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
             if let Some(e) = ctx.write_lookup(key)? {
                 e.replace_str(&[&text], encoding);
             }
+            ctx.modified(key)?;
             ctx.dirty(1);
         }
         None => store_string(ctx, key, &text, encoding, ExpireOpt::None)?,
@@ -595,6 +598,7 @@ pub fn setrange(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
             if let Some(e) = ctx.write_lookup(key)? {
                 e.replace_str(&[&s], StrEncoding::for_modified_value());
             }
+            ctx.modified(key)?;
             ctx.dirty(1);
             Ok(ctx.reply.int(s.len() as i64))
         }
