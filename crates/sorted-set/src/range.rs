@@ -19,7 +19,9 @@ pub enum ScoreBound {
 /// A score range as ZRANGEBYSCORE/ZCOUNT/ZREMRANGEBYSCORE take it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScoreRange {
+    /// The low end.
     pub min: ScoreBound,
+    /// The high end.
     pub max: ScoreBound,
 }
 
@@ -129,7 +131,9 @@ fn compare_lex(a: LexPoint<'_>, b: LexPoint<'_>) -> Ordering {
 /// A lex range as ZRANGEBYLEX/ZLEXCOUNT/ZREMRANGEBYLEX take it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LexRange<'a> {
+    /// The low end.
     pub min: LexBound<'a>,
+    /// The high end.
     pub max: LexBound<'a>,
 }
 

@@ -694,8 +694,7 @@ impl Tree {
 
     /// Removes `key`; returns whether it was there.
     pub(crate) fn remove_key(&mut self, key: (f64, u32), entries: &Entries) -> bool {
-        let mut removed = Vec::new();
-        self.remove_run(Target::Key(key.0, key.1), 1, entries, &mut removed) == 1
+        self.remove_run(Target::Key(key.0, key.1), 1, entries, &mut Discard) == 1
     }
 
     /// Removes the keys at ranks `start..start + count` (clamped to len), appending their
@@ -725,7 +724,7 @@ impl Tree {
         target: Target,
         max: usize,
         entries: &Entries,
-        out: &mut Vec<(f64, u32)>,
+        out: &mut impl Extend<(f64, u32)>,
     ) -> usize {
         if self.len == 0 || max == 0 {
             return 0;
@@ -752,7 +751,7 @@ impl Tree {
         target: Target,
         max: usize,
         entries: &Entries,
-        out: &mut Vec<(f64, u32)>,
+        out: &mut impl Extend<(f64, u32)>,
     ) -> usize {
         if level == 0 {
             let leaf = self.leaves.get_mut(node);
@@ -1056,6 +1055,13 @@ impl Tree {
         }
         (total, (inner.scores[0], inner.ids[0]))
     }
+}
+
+/// A sink for removed keys nobody needs.
+struct Discard;
+
+impl Extend<(f64, u32)> for Discard {
+    fn extend<I: IntoIterator<Item = (f64, u32)>>(&mut self, _: I) {}
 }
 
 enum Rebalanced {
