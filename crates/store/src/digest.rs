@@ -13,6 +13,7 @@ use listpack::IntBuf;
 use crate::entry::{Entry, ValueType};
 use crate::types::hash::HashRef;
 use crate::types::list::ListRef;
+use crate::types::set::SetRef;
 
 /// A 20-byte SHA1-based digest.
 pub type Digest = [u8; 20];
@@ -39,6 +40,7 @@ fn type_code(t: ValueType) -> u32 {
     match t {
         ValueType::String => 0,
         ValueType::List => 1,
+        ValueType::Set => 2,
         ValueType::Hash => 4,
     }
 }
@@ -51,6 +53,11 @@ pub fn value_digest(entry: &Entry, digest: &mut Digest) {
         ValueType::List => {
             if let Ok(list) = ListRef::of(entry) {
                 list.for_each(|e| mix_digest(digest, e.as_bytes(&mut IntBuf::new())));
+            }
+        }
+        ValueType::Set => {
+            if let Ok(set) = SetRef::of(entry) {
+                set.for_each(|m| m.with_bytes(|b| xor_digest(digest, b)));
             }
         }
         ValueType::Hash => {

@@ -88,6 +88,7 @@ pub const EMBSTR_SIZE_LIMIT: usize = 44;
 pub enum ValueType {
     String,
     List,
+    Set,
     Hash,
 }
 
@@ -97,6 +98,7 @@ impl ValueType {
         match self {
             ValueType::String => "string",
             ValueType::List => "list",
+            ValueType::Set => "set",
             ValueType::Hash => "hash",
         }
     }
@@ -105,6 +107,7 @@ impl ValueType {
         match self {
             ValueType::String => 0,
             ValueType::List => 1,
+            ValueType::Set => 2,
             ValueType::Hash => 4,
         }
     }
@@ -112,6 +115,7 @@ impl ValueType {
     fn from_bits(bits: u8) -> ValueType {
         match bits {
             1 => ValueType::List,
+            2 => ValueType::Set,
             4 => ValueType::Hash,
             _ => ValueType::String,
         }
@@ -123,6 +127,7 @@ impl ValueType {
 #[derive(Clone)]
 pub enum Collection {
     List(crate::types::list::LargeList),
+    Set(crate::types::set::LargeSet),
     Hash(crate::types::hash::LargeHash),
 }
 
@@ -130,6 +135,7 @@ impl Collection {
     fn value_type(&self) -> ValueType {
         match self {
             Collection::List(_) => ValueType::List,
+            Collection::Set(_) => ValueType::Set,
             Collection::Hash(_) => ValueType::Hash,
         }
     }

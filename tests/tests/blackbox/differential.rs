@@ -206,9 +206,22 @@ const UNIX_MILLISECONDS: [&str; 7] = [
 ];
 
 /// How many hash and list command shapes [`Generator::collection_command`] draws from.
-const COLLECTION_COMMANDS: u32 = 34;
+const COLLECTION_COMMANDS: u32 = 49;
 
 const FIELDS: [&str; 9] = ["f1", "f2", "f3", "10", "-1", "", "many5", "many129", "1.5"];
+
+const MEMBERS: [&str; 10] = [
+    "1",
+    "2",
+    "3",
+    "-5",
+    "10",
+    "a",
+    "b",
+    "",
+    "9223372036854775807",
+    "01",
+];
 
 const ELEMENTS: [&str; 8] = ["a", "b", "c", "1", "-5", "", "9223372036854775808", "a"];
 
@@ -394,6 +407,16 @@ impl Generator {
         out
     }
 
+    /// Set members; now and then enough integers to pass `set-max-intset-entries`.
+    fn members(&mut self) -> Vec<String> {
+        if self.chance(0.03) {
+            return (0..520).map(|i| i.to_string()).collect();
+        }
+        (0..self.rng.random_range(1..4))
+            .map(|_| self.pick(&MEMBERS))
+            .collect()
+    }
+
     /// List elements; now and then enough bytes to pass one quicklist node.
     fn elements(&mut self) -> Vec<String> {
         if self.chance(0.03) {
@@ -544,6 +567,80 @@ impl Generator {
             32 => {
                 let other = self.key();
                 (s(&["RPOPLPUSH", &key, &other]), Exact)
+            }
+            34..=36 => (with(s(&["SADD", &key]), self.members()), Exact),
+            37 => (with(s(&["SREM", &key]), self.members()), Exact),
+            38 => (s(&[&self.pick(&["SMEMBERS", "SCARD"]), &key]), Unordered),
+            39 => (s(&["SISMEMBER", &key, &self.pick(&MEMBERS)]), Exact),
+            40 => (
+                s(&[
+                    "SMISMEMBER",
+                    &key,
+                    &self.pick(&MEMBERS),
+                    &self.pick(&MEMBERS),
+                ]),
+                Exact,
+            ),
+            41 => {
+                let mut args = s(&[&self.pick(&["SPOP", "SRANDMEMBER"]), &key]);
+                if self.chance(0.6) {
+                    args.push(self.pick(&[
+                        "0",
+                        "1",
+                        "2",
+                        "-2",
+                        "100",
+                        "-100",
+                        "x",
+                        "-9223372036854775808",
+                    ]));
+                }
+                (args, SameKind)
+            }
+            42 => {
+                let other = self.key();
+                (s(&["SMOVE", &key, &other, &self.pick(&MEMBERS)]), Exact)
+            }
+            43 | 44 => {
+                let n = self.rng.random_range(0..3);
+                let mut args = s(&[&self.pick(&["SINTER", "SUNION", "SDIFF"]), &key]);
+                args.extend(self.keys(n));
+                (args, Unordered)
+            }
+            45 => {
+                let n = self.rng.random_range(1..3);
+                let mut args = s(&[
+                    &self.pick(&["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]),
+                    &key,
+                ]);
+                args.extend(self.keys(n));
+                (args, Exact)
+            }
+            46 => {
+                let n = self.rng.random_range(1..3);
+                let keys = self.keys(n);
+                let mut args = vec![
+                    "SINTERCARD".to_string(),
+                    self.pick(&["1", "2", "0", "x", "5"]),
+                ];
+                if args[1] == "1" || args[1] == "2" {
+                    args[1] = keys.len().to_string();
+                }
+                args.extend(keys);
+                if self.chance(0.5) {
+                    args.extend(["LIMIT".into(), self.pick(&["0", "1", "2", "-1", "x"])]);
+                }
+                (args, Exact)
+            }
+            47 => {
+                let mut args = s(&["SSCAN", &key, "0"]);
+                if self.chance(0.5) {
+                    args.extend(["MATCH".into(), self.pick(&PATTERNS)]);
+                }
+                if self.chance(0.3) {
+                    args.extend(["COUNT".into(), self.pick(&["1", "5", "0", "x"])]);
+                }
+                (args, FullKeyScan)
             }
             _ => {
                 let n = self.rng.random_range(1..3);
@@ -846,7 +943,8 @@ fn compare(step: &Step, redis: &mut Client, tessera: &mut Client) -> anyhow::Res
         (Check::Near(tolerance), Frame::Integer(a), Frame::Integer(b)) => {
             a >= 0 && b >= 0 && (a - b).abs() <= tolerance
         }
-        (Check::Unordered, Frame::Array(mut a), Frame::Array(mut b)) => {
+        (Check::Unordered, Frame::Array(mut a), Frame::Array(mut b))
+        | (Check::Unordered, Frame::Set(mut a), Frame::Set(mut b)) => {
             let key = |frame: &Frame| frame.to_string();
             a.sort_by_key(key);
             b.sort_by_key(key);
@@ -1091,6 +1189,23 @@ fn generator_is_deterministic_and_covers_every_command() {
         "LMOVE",
         "RPOPLPUSH",
         "LMPOP",
+        "SADD",
+        "SREM",
+        "SMEMBERS",
+        "SCARD",
+        "SISMEMBER",
+        "SMISMEMBER",
+        "SPOP",
+        "SRANDMEMBER",
+        "SMOVE",
+        "SINTER",
+        "SUNION",
+        "SDIFF",
+        "SINTERSTORE",
+        "SUNIONSTORE",
+        "SDIFFSTORE",
+        "SINTERCARD",
+        "SSCAN",
         "MULTI",
         "EXEC",
         "DISCARD",

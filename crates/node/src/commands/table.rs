@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use super::{cluster, connection_cmds, server_cmds, transaction};
 use crate::session::ServerHandler;
-use store::cmd::{hashes as hs, keys as k, lists as ls, strings as s};
+use store::cmd::{hashes as hs, keys as k, lists as ls, sets as st, strings as s};
 
 /// Command flags, as COMMAND reports them.
 pub mod flag {
@@ -807,6 +807,310 @@ pub static COMMANDS: &[Command] = &[
         "7.0.0",
         "Pop elements from a list",
         Data(ls::lmpop)
+    ),
+    // Sets.
+    cmd!(
+        "sadd",
+        -3,
+        WRITE | DENYOOM | FAST,
+        range(1, 1, 1),
+        ["write", "set", "fast"],
+        ["RW", "insert"],
+        "set",
+        "1.0.0",
+        "Add one or more members to a set",
+        Data(st::sadd)
+    ),
+    cmd!(
+        "srem",
+        -3,
+        WRITE | FAST,
+        range(1, 1, 1),
+        ["write", "set", "fast"],
+        ["RW", "delete"],
+        "set",
+        "1.0.0",
+        "Remove one or more members from a set",
+        Data(st::srem)
+    ),
+    cmd!(
+        "smembers",
+        2,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "set", "slow"],
+        ["RO", "access"],
+        "set",
+        "1.0.0",
+        "Get all the members in a set",
+        Data(st::smembers)
+    ),
+    cmd!(
+        "sismember",
+        3,
+        READONLY | FAST,
+        range(1, 1, 1),
+        ["read", "set", "fast"],
+        ["RO"],
+        "set",
+        "1.0.0",
+        "Determine if a given value is a member of a set",
+        Data(st::sismember)
+    ),
+    cmd!(
+        "smismember",
+        -3,
+        READONLY | FAST,
+        range(1, 1, 1),
+        ["read", "set", "fast"],
+        ["RO", "access"],
+        "set",
+        "6.2.0",
+        "Returns the membership associated with the given elements for a set",
+        Data(st::smismember)
+    ),
+    cmd!(
+        "scard",
+        2,
+        READONLY | FAST,
+        range(1, 1, 1),
+        ["read", "set", "fast"],
+        ["RO"],
+        "set",
+        "1.0.0",
+        "Get the number of members in a set",
+        Data(st::scard)
+    ),
+    cmd!(
+        "spop",
+        -2,
+        WRITE | FAST,
+        range(1, 1, 1),
+        ["write", "set", "fast"],
+        ["RW", "access", "delete"],
+        "set",
+        "1.0.0",
+        "Remove and return one or multiple random members from a set",
+        Data(st::spop)
+    ),
+    cmd!(
+        "srandmember",
+        -2,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "set", "slow"],
+        ["RO", "access"],
+        "set",
+        "1.0.0",
+        "Get one or multiple random members from a set",
+        Data(st::srandmember)
+    ),
+    cmd!(
+        "smove",
+        4,
+        WRITE | FAST,
+        Keys::Specs {
+            legacy: (1, 2, 1),
+            specs: &[
+                KeySpec {
+                    flags: &["RW", "access", "delete"],
+                    begin: Begin::Index(1),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                },
+                KeySpec {
+                    flags: &["RW", "insert"],
+                    begin: Begin::Index(2),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                }
+            ]
+        },
+        ["write", "set", "fast"],
+        [],
+        "set",
+        "1.0.0",
+        "Move a member from one set to another",
+        Data(st::smove)
+    ),
+    cmd!(
+        "sinter",
+        -2,
+        READONLY,
+        range(1, -1, 1),
+        ["read", "set", "slow"],
+        ["RO", "access"],
+        "set",
+        "1.0.0",
+        "Intersect multiple sets",
+        Data(st::sinter)
+    ),
+    cmd!(
+        "sintercard",
+        -3,
+        READONLY | MOVABLEKEYS,
+        Keys::Specs {
+            legacy: (0, 0, 0),
+            specs: &[KeySpec {
+                flags: &["RO", "access"],
+                begin: Begin::Index(1),
+                find: Find::KeyNum {
+                    keynumidx: 0,
+                    firstkey: 1,
+                    keystep: 1
+                }
+            }]
+        },
+        ["read", "set", "slow"],
+        [],
+        "set",
+        "7.0.0",
+        "Intersect multiple sets and return the cardinality of the result",
+        Data(st::sintercard)
+    ),
+    cmd!(
+        "sunion",
+        -2,
+        READONLY,
+        range(1, -1, 1),
+        ["read", "set", "slow"],
+        ["RO", "access"],
+        "set",
+        "1.0.0",
+        "Add multiple sets",
+        Data(st::sunion)
+    ),
+    cmd!(
+        "sdiff",
+        -2,
+        READONLY,
+        range(1, -1, 1),
+        ["read", "set", "slow"],
+        ["RO", "access"],
+        "set",
+        "1.0.0",
+        "Subtract multiple sets",
+        Data(st::sdiff)
+    ),
+    cmd!(
+        "sinterstore",
+        -3,
+        WRITE | DENYOOM,
+        Keys::Specs {
+            legacy: (1, -1, 1),
+            specs: &[
+                KeySpec {
+                    flags: &["RW", "update"],
+                    begin: Begin::Index(1),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                },
+                KeySpec {
+                    flags: &["RO", "access"],
+                    begin: Begin::Index(2),
+                    find: Find::Range {
+                        lastkey: -1,
+                        keystep: 1,
+                        limit: 0
+                    }
+                }
+            ]
+        },
+        ["write", "set", "slow"],
+        [],
+        "set",
+        "1.0.0",
+        "Intersect multiple sets and store the resulting set in a key",
+        Data(st::sinterstore)
+    ),
+    cmd!(
+        "sunionstore",
+        -3,
+        WRITE | DENYOOM,
+        Keys::Specs {
+            legacy: (1, -1, 1),
+            specs: &[
+                KeySpec {
+                    flags: &["OW", "update"],
+                    begin: Begin::Index(1),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                },
+                KeySpec {
+                    flags: &["RO", "access"],
+                    begin: Begin::Index(2),
+                    find: Find::Range {
+                        lastkey: -1,
+                        keystep: 1,
+                        limit: 0
+                    }
+                }
+            ]
+        },
+        ["write", "set", "slow"],
+        [],
+        "set",
+        "1.0.0",
+        "Add multiple sets and store the resulting set in a key",
+        Data(st::sunionstore)
+    ),
+    cmd!(
+        "sdiffstore",
+        -3,
+        WRITE | DENYOOM,
+        Keys::Specs {
+            legacy: (1, -1, 1),
+            specs: &[
+                KeySpec {
+                    flags: &["OW", "update"],
+                    begin: Begin::Index(1),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                },
+                KeySpec {
+                    flags: &["RO", "access"],
+                    begin: Begin::Index(2),
+                    find: Find::Range {
+                        lastkey: -1,
+                        keystep: 1,
+                        limit: 0
+                    }
+                }
+            ]
+        },
+        ["write", "set", "slow"],
+        [],
+        "set",
+        "1.0.0",
+        "Subtract multiple sets and store the resulting set in a key",
+        Data(st::sdiffstore)
+    ),
+    cmd!(
+        "sscan",
+        -3,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "set", "slow"],
+        ["RO", "access"],
+        "set",
+        "2.8.0",
+        "Incrementally iterate Set elements",
+        Data(st::sscan)
     ),
     // Strings.
     cmd!(

@@ -7,6 +7,7 @@
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod sets;
 pub mod strings;
 
 use crate::entry::{Entry, ValueType};

@@ -7,6 +7,7 @@
 
 pub mod hash;
 pub mod list;
+pub mod set;
 pub mod table;
 
 use crate::entry::{Entry, ValueType};
@@ -17,6 +18,7 @@ pub fn encoding_name(entry: &Entry) -> &'static str {
         ValueType::String => entry.encoding().name(),
         // Redis 7.0's lists are always quicklists.
         ValueType::List => "quicklist",
+        ValueType::Set => set::SetRef::of(entry).map_or("hashtable", |s| s.encoding()),
         ValueType::Hash => hash::HashRef::of(entry).map_or("hashtable", |h| h.encoding()),
     }
 }
