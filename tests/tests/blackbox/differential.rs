@@ -206,7 +206,7 @@ const UNIX_MILLISECONDS: [&str; 7] = [
 ];
 
 /// How many hash and list command shapes [`Generator::collection_command`] draws from.
-const COLLECTION_COMMANDS: u32 = 49;
+const COLLECTION_COMMANDS: u32 = 61;
 
 const FIELDS: [&str; 9] = ["f1", "f2", "f3", "10", "-1", "", "many5", "many129", "1.5"];
 
@@ -222,6 +222,10 @@ const MEMBERS: [&str; 10] = [
     "9223372036854775807",
     "01",
 ];
+
+/// Bit offsets: small, invalid, and just past the 512 MB limit (never a valid huge one:
+/// both servers would allocate it).
+const BIT_OFFSETS: [&str; 8] = ["0", "1", "7", "8", "100", "-1", "x", "4294967296"];
 
 const ELEMENTS: [&str; 8] = ["a", "b", "c", "1", "-5", "", "9223372036854775808", "a"];
 
@@ -582,20 +586,27 @@ impl Generator {
                 Exact,
             ),
             41 => {
-                let mut args = s(&[&self.pick(&["SPOP", "SRANDMEMBER"]), &key]);
-                if self.chance(0.6) {
-                    args.push(self.pick(&[
-                        "0",
-                        "1",
-                        "2",
-                        "-2",
-                        "100",
-                        "-100",
-                        "x",
-                        "-9223372036854775808",
-                    ]));
+                // SPOP removes random members: only counts that leave nothing to chance (all
+                // of them, none, or an error) keep both servers' sets equal.
+                if self.chance(0.5) {
+                    let count = self.pick(&["1000", "0", "-1", "x"]);
+                    (s(&["SPOP", &key, &count]), Unordered)
+                } else {
+                    let mut args = s(&["SRANDMEMBER", &key]);
+                    if self.chance(0.6) {
+                        args.push(self.pick(&[
+                            "0",
+                            "1",
+                            "2",
+                            "-2",
+                            "100",
+                            "-100",
+                            "x",
+                            "-9223372036854775808",
+                        ]));
+                    }
+                    (args, SameKind)
                 }
-                (args, SameKind)
             }
             42 => {
                 let other = self.key();
@@ -641,6 +652,77 @@ impl Generator {
                     args.extend(["COUNT".into(), self.pick(&["1", "5", "0", "x"])]);
                 }
                 (args, FullKeyScan)
+            }
+            48 | 49 => (
+                s(&[
+                    "SETBIT",
+                    &key,
+                    &self.pick(&BIT_OFFSETS),
+                    &self.pick(&["0", "1", "2", "x"]),
+                ]),
+                Exact,
+            ),
+            50 => (s(&["GETBIT", &key, &self.pick(&BIT_OFFSETS)]), Exact),
+            51 => {
+                let mut args = s(&["BITCOUNT", &key]);
+                if self.chance(0.6) {
+                    args.extend([self.pick(&OFFSETS), self.pick(&OFFSETS)]);
+                    if self.chance(0.5) {
+                        args.push(self.pick(&["BYTE", "BIT", "bit", "FOO"]));
+                    }
+                }
+                (args, Exact)
+            }
+            52 => {
+                let mut args = s(&["BITPOS", &key, &self.pick(&["0", "1", "2"])]);
+                for _ in 0..self.rng.random_range(0..3) {
+                    args.push(self.pick(&OFFSETS));
+                }
+                if self.chance(0.3) {
+                    args.push(self.pick(&["BYTE", "BIT", "FOO"]));
+                }
+                (args, Exact)
+            }
+            53 => {
+                let n = self.rng.random_range(1..3);
+                let mut args = s(&[
+                    "BITOP",
+                    &self.pick(&["AND", "OR", "XOR", "NOT", "FOO"]),
+                    &key,
+                ]);
+                args.extend(self.keys(n));
+                (args, Exact)
+            }
+            54 | 55 => {
+                let name = self.pick(&["BITFIELD", "BITFIELD", "BITFIELD_RO"]);
+                let mut args = s(&[&name, &key]);
+                for _ in 0..self.rng.random_range(0..4) {
+                    let ty = self.pick(&["i8", "u8", "i1", "u63", "i64", "u64", "i65", "x"]);
+                    let offset = self.pick(&["0", "1", "#1", "100", "-1", "x"]);
+                    match self.rng.random_range(0..5) {
+                        0 | 1 => args.extend(["GET".into(), ty, offset]),
+                        2 => args.extend(["SET".into(), ty, offset, self.pick(&INTEGERS)]),
+                        3 => args.extend(["INCRBY".into(), ty, offset, self.pick(&INTEGERS)]),
+                        _ => args.extend([
+                            "OVERFLOW".into(),
+                            self.pick(&["WRAP", "SAT", "FAIL", "foo"]),
+                        ]),
+                    }
+                }
+                (args, Exact)
+            }
+            56 | 57 => (with(s(&["PFADD", &key]), self.members()), Exact),
+            58 => {
+                let n = self.rng.random_range(0..3);
+                let mut args = s(&["PFCOUNT", &key]);
+                args.extend(self.keys(n));
+                (args, Exact)
+            }
+            59 => {
+                let n = self.rng.random_range(0..3);
+                let mut args = s(&["PFMERGE", &key]);
+                args.extend(self.keys(n));
+                (args, Exact)
             }
             _ => {
                 let n = self.rng.random_range(1..3);
@@ -1206,6 +1288,16 @@ fn generator_is_deterministic_and_covers_every_command() {
         "SDIFFSTORE",
         "SINTERCARD",
         "SSCAN",
+        "SETBIT",
+        "GETBIT",
+        "BITCOUNT",
+        "BITPOS",
+        "BITOP",
+        "BITFIELD",
+        "BITFIELD_RO",
+        "PFADD",
+        "PFCOUNT",
+        "PFMERGE",
         "MULTI",
         "EXEC",
         "DISCARD",

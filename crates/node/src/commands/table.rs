@@ -7,7 +7,10 @@ use std::sync::OnceLock;
 
 use super::{cluster, connection_cmds, server_cmds, transaction};
 use crate::session::ServerHandler;
-use store::cmd::{hashes as hs, keys as k, lists as ls, sets as st, strings as s};
+use store::cmd::{
+    bitmaps as bm, hashes as hs, hyperloglog as hll, keys as k, lists as ls, sets as st,
+    strings as s,
+};
 
 /// Command flags, as COMMAND reports them.
 pub mod flag {
@@ -1111,6 +1114,196 @@ pub static COMMANDS: &[Command] = &[
         "2.8.0",
         "Incrementally iterate Set elements",
         Data(st::sscan)
+    ),
+    // Bitmaps.
+    cmd!(
+        "setbit",
+        4,
+        WRITE | DENYOOM,
+        range(1, 1, 1),
+        ["write", "bitmap", "slow"],
+        ["RW", "access", "update"],
+        "bitmap",
+        "2.2.0",
+        "Sets or clears the bit at offset in the string value stored at key",
+        Data(bm::setbit)
+    ),
+    cmd!(
+        "getbit",
+        3,
+        READONLY | FAST,
+        range(1, 1, 1),
+        ["read", "bitmap", "fast"],
+        ["RO", "access"],
+        "bitmap",
+        "2.2.0",
+        "Returns the bit value at offset in the string value stored at key",
+        Data(bm::getbit)
+    ),
+    cmd!(
+        "bitcount",
+        -2,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "bitmap", "slow"],
+        ["RO", "access"],
+        "bitmap",
+        "2.6.0",
+        "Count set bits in a string",
+        Data(bm::bitcount)
+    ),
+    cmd!(
+        "bitpos",
+        -3,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "bitmap", "slow"],
+        ["RO", "access"],
+        "bitmap",
+        "2.8.7",
+        "Find first bit set or clear in a string",
+        Data(bm::bitpos)
+    ),
+    cmd!(
+        "bitop",
+        -4,
+        WRITE | DENYOOM,
+        Keys::Specs {
+            legacy: (2, -1, 1),
+            specs: &[
+                KeySpec {
+                    flags: &["OW", "update"],
+                    begin: Begin::Index(2),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                },
+                KeySpec {
+                    flags: &["RO", "access"],
+                    begin: Begin::Index(3),
+                    find: Find::Range {
+                        lastkey: -1,
+                        keystep: 1,
+                        limit: 0
+                    }
+                }
+            ]
+        },
+        ["write", "bitmap", "slow"],
+        [],
+        "bitmap",
+        "2.6.0",
+        "Perform bitwise operations between strings",
+        Data(bm::bitop)
+    ),
+    cmd!(
+        "bitfield",
+        -2,
+        WRITE | DENYOOM,
+        range(1, 1, 1),
+        ["write", "bitmap", "slow"],
+        ["RW", "access", "update", "variable_flags"],
+        "bitmap",
+        "3.2.0",
+        "Perform arbitrary bitfield integer operations on strings",
+        Data(bm::bitfield)
+    ),
+    cmd!(
+        "bitfield_ro",
+        -2,
+        READONLY | FAST,
+        range(1, 1, 1),
+        ["read", "bitmap", "fast"],
+        ["RO", "access"],
+        "bitmap",
+        "6.0.0",
+        "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
+        Data(bm::bitfield_ro)
+    ),
+    // HyperLogLog.
+    cmd!(
+        "pfadd",
+        -2,
+        WRITE | DENYOOM | FAST,
+        range(1, 1, 1),
+        ["write", "hyperloglog", "fast"],
+        ["RW", "insert"],
+        "hyperloglog",
+        "2.8.9",
+        "Adds the specified elements to the specified HyperLogLog.",
+        Data(hll::pfadd)
+    ),
+    cmd!(
+        "pfcount",
+        -2,
+        READONLY,
+        range(1, -1, 1),
+        ["read", "hyperloglog", "slow"],
+        ["RW", "access"],
+        "hyperloglog",
+        "2.8.9",
+        "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
+        Data(hll::pfcount)
+    ),
+    cmd!(
+        "pfmerge",
+        -2,
+        WRITE | DENYOOM,
+        Keys::Specs {
+            legacy: (1, -1, 1),
+            specs: &[
+                KeySpec {
+                    flags: &["RW", "access", "insert"],
+                    begin: Begin::Index(1),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                },
+                KeySpec {
+                    flags: &["RO", "access"],
+                    begin: Begin::Index(2),
+                    find: Find::Range {
+                        lastkey: -1,
+                        keystep: 1,
+                        limit: 0
+                    }
+                }
+            ]
+        },
+        ["write", "hyperloglog", "slow"],
+        [],
+        "hyperloglog",
+        "2.8.9",
+        "Merge N different HyperLogLogs into a single one.",
+        Data(hll::pfmerge)
+    ),
+    cmd!(
+        "pfdebug",
+        3,
+        WRITE | DENYOOM | ADMIN,
+        range(2, 2, 1),
+        ["write", "hyperloglog", "admin", "slow", "dangerous"],
+        ["RW", "access"],
+        "hyperloglog",
+        "2.8.9",
+        "Internal commands for debugging HyperLogLog values",
+        Data(hll::pfdebug)
+    ),
+    cmd!(
+        "pfselftest",
+        1,
+        ADMIN,
+        NOKEYS,
+        ["hyperloglog", "admin", "slow", "dangerous"],
+        [],
+        "hyperloglog",
+        "2.8.9",
+        "An internal command for testing HyperLogLog values",
+        Data(hll::pfselftest)
     ),
     // Strings.
     cmd!(

@@ -4,7 +4,9 @@
 //! slots of its keys already locked (see [`crate::Ctx`]). Arity is checked by the caller from
 //! the command table; option parsing and everything after is here.
 
+pub mod bitmaps;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
 pub mod sets;
