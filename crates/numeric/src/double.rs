@@ -41,6 +41,38 @@ pub fn parse_f64(text: &[u8]) -> Option<f64> {
     }
 }
 
+/// Parses like C `strtod` over a whole argument, as Redis's `zslParseRange` uses it for
+/// ZRANGEBYSCORE/ZCOUNT bounds: leading white space is skipped, an empty argument is 0, a
+/// finite literal that overflows is ±inf and one that underflows is 0 (no ERANGE check);
+/// NaN and anything left unconsumed are refused.
+pub fn parse_f64_strtod(text: &[u8]) -> Option<f64> {
+    if text.is_empty() {
+        return Some(0.0);
+    }
+    let start = text
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))?;
+    let rest = &text[start..];
+    match scan_float_literal(rest)? {
+        FloatLiteral::Infinity { negative } => Some(signed(negative, f64::INFINITY)),
+        FloatLiteral::Decimal(_) => std::str::from_utf8(rest).ok()?.parse().ok(),
+        FloatLiteral::Hexadecimal(mantissa) if !mantissa.has_nonzero_digit() => {
+            Some(signed(mantissa.negative, 0.0))
+        }
+        FloatLiteral::Hexadecimal(mantissa) => match hexadecimal_to_binary(&mantissa, BINARY64) {
+            Rounded::Finite {
+                significand,
+                exponent,
+            } => Some(signed(
+                mantissa.negative,
+                binary64_value(significand, exponent),
+            )),
+            Rounded::Underflow => Some(signed(mantissa.negative, 0.0)),
+            Rounded::Overflow => Some(signed(mantissa.negative, f64::INFINITY)),
+        },
+    }
+}
+
 fn signed(negative: bool, magnitude: f64) -> f64 {
     if negative { -magnitude } else { magnitude }
 }
@@ -160,6 +192,20 @@ fn seventeen_digits(value: f64, scratch: &mut Vec<u8>) -> ([u8; 17], i32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strtod_bounds_follow_c() {
+        assert_eq!(parse_f64_strtod(b""), Some(0.0));
+        assert_eq!(parse_f64_strtod(b" 5"), Some(5.0));
+        assert_eq!(parse_f64_strtod(b"  "), None);
+        assert_eq!(parse_f64_strtod(b"1e400"), Some(f64::INFINITY));
+        assert_eq!(parse_f64_strtod(b"-1e400"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_f64_strtod(b"1e-400"), Some(0.0));
+        assert_eq!(parse_f64_strtod(b"0x10"), Some(16.0));
+        assert_eq!(parse_f64_strtod(b"nan"), None);
+        assert_eq!(parse_f64_strtod(b"5 "), None);
+        assert_eq!(parse_f64_strtod(b"-inf"), Some(f64::NEG_INFINITY));
+    }
     use proptest::prelude::*;
 
     fn formatted(value: f64) -> String {

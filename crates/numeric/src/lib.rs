@@ -40,6 +40,6 @@ mod float_syntax;
 mod integer;
 mod long_double;
 
-pub use double::{format_double, parse_f64};
+pub use double::{format_double, parse_f64, parse_f64_strtod};
 pub use integer::{parse_i64, parse_u64};
 pub use long_double::{LongDouble, MAX_LONG_DOUBLE_CHARS};

@@ -14,6 +14,7 @@ use crate::entry::{Entry, ValueType};
 use crate::types::hash::HashRef;
 use crate::types::list::ListRef;
 use crate::types::set::SetRef;
+use crate::types::zset::ZSetRef;
 
 /// A 20-byte SHA1-based digest.
 pub type Digest = [u8; 20];
@@ -41,6 +42,7 @@ fn type_code(t: ValueType) -> u32 {
         ValueType::String => 0,
         ValueType::List => 1,
         ValueType::Set => 2,
+        ValueType::ZSet => 3,
         ValueType::Hash => 4,
     }
 }
@@ -58,6 +60,18 @@ pub fn value_digest(entry: &Entry, digest: &mut Digest) {
         ValueType::Set => {
             if let Ok(set) = SetRef::of(entry) {
                 set.for_each(|m| m.with_bytes(|b| xor_digest(digest, b)));
+            }
+        }
+        ValueType::ZSet => {
+            if let Ok(z) = ZSetRef::of(entry) {
+                z.visit(0..z.len(), false, |member, score| {
+                    let mut pair = [0u8; 20];
+                    mix_digest(&mut pair, member);
+                    let mut text = Vec::with_capacity(24);
+                    numeric::format_double(score, &mut text);
+                    mix_digest(&mut pair, &text);
+                    xor_digest(digest, &pair);
+                });
             }
         }
         ValueType::Hash => {

@@ -89,6 +89,7 @@ pub enum ValueType {
     String,
     List,
     Set,
+    ZSet,
     Hash,
 }
 
@@ -99,6 +100,7 @@ impl ValueType {
             ValueType::String => "string",
             ValueType::List => "list",
             ValueType::Set => "set",
+            ValueType::ZSet => "zset",
             ValueType::Hash => "hash",
         }
     }
@@ -108,6 +110,7 @@ impl ValueType {
             ValueType::String => 0,
             ValueType::List => 1,
             ValueType::Set => 2,
+            ValueType::ZSet => 3,
             ValueType::Hash => 4,
         }
     }
@@ -116,6 +119,7 @@ impl ValueType {
         match bits {
             1 => ValueType::List,
             2 => ValueType::Set,
+            3 => ValueType::ZSet,
             4 => ValueType::Hash,
             _ => ValueType::String,
         }
@@ -128,6 +132,7 @@ impl ValueType {
 pub enum Collection {
     List(crate::types::list::LargeList),
     Set(crate::types::set::LargeSet),
+    ZSet(crate::types::zset::LargeZSet),
     Hash(crate::types::hash::LargeHash),
 }
 
@@ -136,6 +141,7 @@ impl Collection {
         match self {
             Collection::List(_) => ValueType::List,
             Collection::Set(_) => ValueType::Set,
+            Collection::ZSet(_) => ValueType::ZSet,
             Collection::Hash(_) => ValueType::Hash,
         }
     }

@@ -206,7 +206,7 @@ const UNIX_MILLISECONDS: [&str; 7] = [
 ];
 
 /// How many hash and list command shapes [`Generator::collection_command`] draws from.
-const COLLECTION_COMMANDS: u32 = 61;
+const COLLECTION_COMMANDS: u32 = 85;
 
 const FIELDS: [&str; 9] = ["f1", "f2", "f3", "10", "-1", "", "many5", "many129", "1.5"];
 
@@ -226,6 +226,16 @@ const MEMBERS: [&str; 10] = [
 /// Bit offsets: small, invalid, and just past the 512 MB limit (never a valid huge one:
 /// both servers would allocate it).
 const BIT_OFFSETS: [&str; 8] = ["0", "1", "7", "8", "100", "-1", "x", "4294967296"];
+
+const SCORES: [&str; 14] = [
+    "1", "2", "1.5", "-1", "0", "-0", "inf", "-inf", "nan", "x", "1e400", "(1", "0.1", "3",
+];
+
+const SCORE_BOUNDS: [&str; 13] = [
+    "-inf", "+inf", "(1", "1", "2", "(2", "0", "x", "(x", "", " 1", "1e400", "nan",
+];
+
+const LEX_BOUNDS: [&str; 10] = ["-", "+", "[a", "(a", "[b", "(c", "a", "[", "(", "[1"];
 
 const ELEMENTS: [&str; 8] = ["a", "b", "c", "1", "-5", "", "9223372036854775808", "a"];
 
@@ -419,6 +429,93 @@ impl Generator {
         (0..self.rng.random_range(1..4))
             .map(|_| self.pick(&MEMBERS))
             .collect()
+    }
+
+    /// score member pairs for ZADD; now and then enough of them, or a member long enough, to
+    /// pass the listpack thresholds, or all with one score (for lex ranges).
+    fn scored_members(&mut self) -> Vec<String> {
+        if self.chance(0.03) {
+            return (0..130)
+                .flat_map(|i| [(i % 7).to_string(), format!("m{i}")])
+                .collect();
+        }
+        let same = self.chance(0.3);
+        let mut out = Vec::new();
+        for _ in 0..self.rng.random_range(1..4) {
+            out.push(if same {
+                "0".to_string()
+            } else {
+                self.pick(&SCORES)
+            });
+            out.push(if self.chance(0.03) {
+                "z".repeat(65)
+            } else {
+                self.pick(&MEMBERS)
+            });
+        }
+        out
+    }
+
+    /// A ZRANGE-family command (or ZRANGESTORE when `store`).
+    fn zrange_args(&mut self, key: &str, store: bool) -> Vec<String> {
+        let name = if store {
+            "ZRANGESTORE".to_string()
+        } else {
+            self.pick(&[
+                "ZRANGE",
+                "ZRANGE",
+                "ZREVRANGE",
+                "ZRANGEBYSCORE",
+                "ZREVRANGEBYSCORE",
+                "ZRANGEBYLEX",
+                "ZREVRANGEBYLEX",
+            ])
+        };
+        let mut args = vec![name.clone()];
+        if store {
+            args.push(self.key());
+        }
+        args.push(key.to_string());
+        let by = if name.contains("BYSCORE") {
+            1
+        } else if name.contains("BYLEX") {
+            2
+        } else if name == "ZREVRANGE" {
+            0
+        } else {
+            self.rng.random_range(0..3)
+        };
+        let pool: &[&str] = match by {
+            1 => &SCORE_BOUNDS,
+            2 => &LEX_BOUNDS,
+            _ => &OFFSETS,
+        };
+        args.push(self.pick(pool));
+        args.push(self.pick(pool));
+        if name == "ZRANGE" || name == "ZRANGESTORE" {
+            if by == 1 {
+                args.push("BYSCORE".into());
+            } else if by == 2 {
+                args.push("BYLEX".into());
+            }
+            if self.chance(0.4) {
+                args.push("REV".into());
+            }
+        }
+        if self.chance(0.3) {
+            args.extend([
+                "LIMIT".into(),
+                self.pick(&["0", "1", "-1", "2"]),
+                self.pick(&["1", "2", "-1", "0"]),
+            ]);
+        }
+        if self.chance(0.4) {
+            args.push(self.pick(&["WITHSCORES", "withscores"]));
+        }
+        if self.chance(0.05) {
+            args.push(self.pick(&["BYSCORE", "REV", "FOO"]));
+        }
+        args
     }
 
     /// List elements; now and then enough bytes to pass one quicklist node.
@@ -723,6 +820,150 @@ impl Generator {
                 let mut args = s(&["PFMERGE", &key]);
                 args.extend(self.keys(n));
                 (args, Exact)
+            }
+            60..=62 => {
+                let mut args = s(&["ZADD", &key]);
+                for _ in 0..self.rng.random_range(0..3) {
+                    args.push(self.pick(&["NX", "XX", "GT", "LT", "CH", "INCR", "ch"]));
+                }
+                args.extend(self.scored_members());
+                (args, Exact)
+            }
+            63 => (
+                s(&["ZINCRBY", &key, &self.pick(&SCORES), &self.pick(&MEMBERS)]),
+                Exact,
+            ),
+            64 => (with(s(&["ZREM", &key]), self.members()), Exact),
+            65 => (s(&["ZSCORE", &key, &self.pick(&MEMBERS)]), Exact),
+            66 => (
+                s(&["ZMSCORE", &key, &self.pick(&MEMBERS), &self.pick(&MEMBERS)]),
+                Exact,
+            ),
+            67 => (s(&["ZCARD", &key]), Exact),
+            68 => (
+                s(&[
+                    "ZCOUNT",
+                    &key,
+                    &self.pick(&SCORE_BOUNDS),
+                    &self.pick(&SCORE_BOUNDS),
+                ]),
+                Exact,
+            ),
+            69 => (
+                s(&[
+                    "ZLEXCOUNT",
+                    &key,
+                    &self.pick(&LEX_BOUNDS),
+                    &self.pick(&LEX_BOUNDS),
+                ]),
+                Exact,
+            ),
+            70 => (
+                s(&[
+                    &self.pick(&["ZRANK", "ZREVRANK"]),
+                    &key,
+                    &self.pick(&MEMBERS),
+                ]),
+                Exact,
+            ),
+            71..=74 => (self.zrange_args(&key, false), Exact),
+            75 => (self.zrange_args(&key, true), Exact),
+            76 => {
+                let name = self.pick(&["ZREMRANGEBYRANK", "ZREMRANGEBYSCORE", "ZREMRANGEBYLEX"]);
+                let pool: &[&str] = match name.as_str() {
+                    "ZREMRANGEBYRANK" => &OFFSETS,
+                    "ZREMRANGEBYSCORE" => &SCORE_BOUNDS,
+                    _ => &LEX_BOUNDS,
+                };
+                (s(&[&name, &key, &self.pick(pool), &self.pick(pool)]), Exact)
+            }
+            77 => {
+                let mut args = s(&[&self.pick(&["ZPOPMIN", "ZPOPMAX"]), &key]);
+                if self.chance(0.6) {
+                    args.push(self.pick(&["0", "1", "2", "10", "-1", "x"]));
+                }
+                (args, Exact)
+            }
+            78 => {
+                let n = self.rng.random_range(1..3);
+                let keys = self.keys(n);
+                let mut args = vec!["ZMPOP".to_string(), self.pick(&["1", "2", "0", "x"])];
+                if args[1] == "1" || args[1] == "2" {
+                    args[1] = keys.len().to_string();
+                }
+                args.extend(keys);
+                args.push(self.pick(&["MIN", "MAX", "middle"]));
+                if self.chance(0.5) {
+                    args.extend(["COUNT".into(), self.pick(&["1", "3", "0", "-1"])]);
+                }
+                (args, Exact)
+            }
+            79 => {
+                let mut args = s(&["ZRANDMEMBER", &key]);
+                if self.chance(0.7) {
+                    args.push(self.pick(&[
+                        "0",
+                        "1",
+                        "3",
+                        "-3",
+                        "100",
+                        "x",
+                        "-9223372036854775808",
+                    ]));
+                    if self.chance(0.5) {
+                        args.push(self.pick(&["WITHSCORES", "withscores", "foo"]));
+                    }
+                }
+                (args, SameKind)
+            }
+            80..=82 => {
+                let name = self.pick(&[
+                    "ZUNION",
+                    "ZINTER",
+                    "ZDIFF",
+                    "ZUNIONSTORE",
+                    "ZINTERSTORE",
+                    "ZDIFFSTORE",
+                    "ZINTERCARD",
+                ]);
+                let n = self.rng.random_range(1..4);
+                let keys = self.keys(n);
+                let mut args = vec![name.clone()];
+                if name.ends_with("STORE") {
+                    args.push(key.clone());
+                }
+                args.push(if self.chance(0.9) {
+                    keys.len().to_string()
+                } else {
+                    self.pick(&["0", "x", "9"])
+                });
+                args.extend(keys.iter().cloned());
+                if self.chance(0.3) {
+                    args.push("WEIGHTS".into());
+                    for _ in 0..keys.len() {
+                        args.push(self.pick(&["1", "2", "-1", "0", "inf", "x", "0.5"]));
+                    }
+                }
+                if self.chance(0.3) {
+                    args.extend(["AGGREGATE".into(), self.pick(&["SUM", "MIN", "MAX", "foo"])]);
+                }
+                if self.chance(0.3) {
+                    args.push("WITHSCORES".into());
+                }
+                if self.chance(0.2) {
+                    args.extend(["LIMIT".into(), self.pick(&["0", "1", "-1"])]);
+                }
+                (args, Exact)
+            }
+            83 => {
+                let mut args = s(&["ZSCAN", &key, "0"]);
+                if self.chance(0.5) {
+                    args.extend(["MATCH".into(), self.pick(&PATTERNS)]);
+                }
+                if self.chance(0.3) {
+                    args.extend(["COUNT".into(), self.pick(&["1", "5", "0", "x"])]);
+                }
+                (args, FullKeyScan)
             }
             _ => {
                 let n = self.rng.random_range(1..3);
@@ -1298,6 +1539,38 @@ fn generator_is_deterministic_and_covers_every_command() {
         "PFADD",
         "PFCOUNT",
         "PFMERGE",
+        "ZADD",
+        "ZINCRBY",
+        "ZREM",
+        "ZSCORE",
+        "ZMSCORE",
+        "ZCARD",
+        "ZCOUNT",
+        "ZLEXCOUNT",
+        "ZRANK",
+        "ZREVRANK",
+        "ZRANGE",
+        "ZRANGESTORE",
+        "ZREVRANGE",
+        "ZRANGEBYSCORE",
+        "ZREVRANGEBYSCORE",
+        "ZRANGEBYLEX",
+        "ZREVRANGEBYLEX",
+        "ZREMRANGEBYRANK",
+        "ZREMRANGEBYSCORE",
+        "ZREMRANGEBYLEX",
+        "ZPOPMIN",
+        "ZPOPMAX",
+        "ZMPOP",
+        "ZRANDMEMBER",
+        "ZUNION",
+        "ZINTER",
+        "ZDIFF",
+        "ZUNIONSTORE",
+        "ZINTERSTORE",
+        "ZDIFFSTORE",
+        "ZINTERCARD",
+        "ZSCAN",
         "MULTI",
         "EXEC",
         "DISCARD",

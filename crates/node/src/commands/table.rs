@@ -9,7 +9,7 @@ use super::{cluster, connection_cmds, server_cmds, transaction};
 use crate::session::ServerHandler;
 use store::cmd::{
     bitmaps as bm, hashes as hs, hyperloglog as hll, keys as k, lists as ls, sets as st,
-    strings as s,
+    strings as s, zsets as zs,
 };
 
 /// Command flags, as COMMAND reports them.
@@ -1304,6 +1304,534 @@ pub static COMMANDS: &[Command] = &[
         "2.8.9",
         "An internal command for testing HyperLogLog values",
         Data(hll::pfselftest)
+    ),
+    // Sorted sets.
+    cmd!(
+        "zadd",
+        -4,
+        WRITE | DENYOOM | FAST,
+        range(1, 1, 1),
+        ["write", "sortedset", "fast"],
+        ["RW", "update"],
+        "sorted-set",
+        "1.2.0",
+        "Add one or more members to a sorted set, or update its score if it already exists",
+        Data(zs::zadd)
+    ),
+    cmd!(
+        "zincrby",
+        4,
+        WRITE | DENYOOM | FAST,
+        range(1, 1, 1),
+        ["write", "sortedset", "fast"],
+        ["RW", "access", "update"],
+        "sorted-set",
+        "1.2.0",
+        "Increment the score of a member in a sorted set",
+        Data(zs::zincrby)
+    ),
+    cmd!(
+        "zrem",
+        -3,
+        WRITE | FAST,
+        range(1, 1, 1),
+        ["write", "sortedset", "fast"],
+        ["RW", "delete"],
+        "sorted-set",
+        "1.2.0",
+        "Remove one or more members from a sorted set",
+        Data(zs::zrem)
+    ),
+    cmd!(
+        "zscore",
+        3,
+        READONLY | FAST,
+        range(1, 1, 1),
+        ["read", "sortedset", "fast"],
+        ["RO", "access"],
+        "sorted-set",
+        "1.2.0",
+        "Get the score associated with the given member in a sorted set",
+        Data(zs::zscore)
+    ),
+    cmd!(
+        "zmscore",
+        -3,
+        READONLY | FAST,
+        range(1, 1, 1),
+        ["read", "sortedset", "fast"],
+        ["RO", "access"],
+        "sorted-set",
+        "6.2.0",
+        "Get the score associated with the given members in a sorted set",
+        Data(zs::zmscore)
+    ),
+    cmd!(
+        "zcard",
+        2,
+        READONLY | FAST,
+        range(1, 1, 1),
+        ["read", "sortedset", "fast"],
+        ["RO"],
+        "sorted-set",
+        "1.2.0",
+        "Get the number of members in a sorted set",
+        Data(zs::zcard)
+    ),
+    cmd!(
+        "zcount",
+        4,
+        READONLY | FAST,
+        range(1, 1, 1),
+        ["read", "sortedset", "fast"],
+        ["RO", "access"],
+        "sorted-set",
+        "2.0.0",
+        "Count the members in a sorted set with scores within the given values",
+        Data(zs::zcount)
+    ),
+    cmd!(
+        "zlexcount",
+        4,
+        READONLY | FAST,
+        range(1, 1, 1),
+        ["read", "sortedset", "fast"],
+        ["RO", "access"],
+        "sorted-set",
+        "2.8.9",
+        "Count the number of members in a sorted set between a given lexicographical range",
+        Data(zs::zlexcount)
+    ),
+    cmd!(
+        "zrank",
+        3,
+        READONLY | FAST,
+        range(1, 1, 1),
+        ["read", "sortedset", "fast"],
+        ["RO", "access"],
+        "sorted-set",
+        "2.0.0",
+        "Determine the index of a member in a sorted set",
+        Data(zs::zrank)
+    ),
+    cmd!(
+        "zrevrank",
+        3,
+        READONLY | FAST,
+        range(1, 1, 1),
+        ["read", "sortedset", "fast"],
+        ["RO", "access"],
+        "sorted-set",
+        "2.0.0",
+        "Determine the index of a member in a sorted set, with scores ordered from high to low",
+        Data(zs::zrevrank)
+    ),
+    cmd!(
+        "zrange",
+        -4,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "sortedset", "slow"],
+        ["RO", "access"],
+        "sorted-set",
+        "1.2.0",
+        "Return a range of members in a sorted set",
+        Data(zs::zrange)
+    ),
+    cmd!(
+        "zrangestore",
+        -5,
+        WRITE | DENYOOM,
+        Keys::Specs {
+            legacy: (1, 2, 1),
+            specs: &[
+                KeySpec {
+                    flags: &["OW", "update"],
+                    begin: Begin::Index(1),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                },
+                KeySpec {
+                    flags: &["RO", "access"],
+                    begin: Begin::Index(2),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                }
+            ]
+        },
+        ["write", "sortedset", "slow"],
+        [],
+        "sorted-set",
+        "6.2.0",
+        "Store a range of members from sorted set into another key",
+        Data(zs::zrangestore)
+    ),
+    cmd!(
+        "zrevrange",
+        -4,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "sortedset", "slow"],
+        ["RO", "access"],
+        "sorted-set",
+        "1.2.0",
+        "Return a range of members in a sorted set, by index, with scores ordered from high to low",
+        Data(zs::zrevrange)
+    ),
+    cmd!(
+        "zrangebyscore",
+        -4,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "sortedset", "slow"],
+        ["RO", "access"],
+        "sorted-set",
+        "1.0.5",
+        "Return a range of members in a sorted set, by score",
+        Data(zs::zrangebyscore)
+    ),
+    cmd!(
+        "zrevrangebyscore",
+        -4,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "sortedset", "slow"],
+        ["RO", "access"],
+        "sorted-set",
+        "2.2.0",
+        "Return a range of members in a sorted set, by score, with scores ordered from high to low",
+        Data(zs::zrevrangebyscore)
+    ),
+    cmd!(
+        "zrangebylex",
+        -4,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "sortedset", "slow"],
+        ["RO", "access"],
+        "sorted-set",
+        "2.8.9",
+        "Return a range of members in a sorted set, by lexicographical range",
+        Data(zs::zrangebylex)
+    ),
+    cmd!(
+        "zrevrangebylex",
+        -4,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "sortedset", "slow"],
+        ["RO", "access"],
+        "sorted-set",
+        "2.8.9",
+        "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.",
+        Data(zs::zrevrangebylex)
+    ),
+    cmd!(
+        "zremrangebyrank",
+        4,
+        WRITE,
+        range(1, 1, 1),
+        ["write", "sortedset", "slow"],
+        ["RW", "delete"],
+        "sorted-set",
+        "2.0.0",
+        "Remove all members in a sorted set within the given indexes",
+        Data(zs::zremrangebyrank)
+    ),
+    cmd!(
+        "zremrangebyscore",
+        4,
+        WRITE,
+        range(1, 1, 1),
+        ["write", "sortedset", "slow"],
+        ["RW", "delete"],
+        "sorted-set",
+        "1.2.0",
+        "Remove all members in a sorted set within the given scores",
+        Data(zs::zremrangebyscore)
+    ),
+    cmd!(
+        "zremrangebylex",
+        4,
+        WRITE,
+        range(1, 1, 1),
+        ["write", "sortedset", "slow"],
+        ["RW", "delete"],
+        "sorted-set",
+        "2.8.9",
+        "Remove all members in a sorted set between the given lexicographical range",
+        Data(zs::zremrangebylex)
+    ),
+    cmd!(
+        "zpopmin",
+        -2,
+        WRITE | FAST,
+        range(1, 1, 1),
+        ["write", "sortedset", "fast"],
+        ["RW", "access", "delete"],
+        "sorted-set",
+        "5.0.0",
+        "Remove and return members with the lowest scores in a sorted set",
+        Data(zs::zpopmin)
+    ),
+    cmd!(
+        "zpopmax",
+        -2,
+        WRITE | FAST,
+        range(1, 1, 1),
+        ["write", "sortedset", "fast"],
+        ["RW", "access", "delete"],
+        "sorted-set",
+        "5.0.0",
+        "Remove and return members with the highest scores in a sorted set",
+        Data(zs::zpopmax)
+    ),
+    cmd!(
+        "zmpop",
+        -4,
+        WRITE | MOVABLEKEYS,
+        Keys::Specs {
+            legacy: (0, 0, 0),
+            specs: &[KeySpec {
+                flags: &["RW", "access", "delete"],
+                begin: Begin::Index(1),
+                find: Find::KeyNum {
+                    keynumidx: 0,
+                    firstkey: 1,
+                    keystep: 1
+                }
+            }]
+        },
+        ["write", "sortedset", "slow"],
+        [],
+        "sorted-set",
+        "7.0.0",
+        "Remove and return members with scores in a sorted set",
+        Data(zs::zmpop)
+    ),
+    cmd!(
+        "zrandmember",
+        -2,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "sortedset", "slow"],
+        ["RO", "access"],
+        "sorted-set",
+        "6.2.0",
+        "Get one or multiple random elements from a sorted set",
+        Data(zs::zrandmember)
+    ),
+    cmd!(
+        "zunion",
+        -3,
+        READONLY | MOVABLEKEYS,
+        Keys::Specs {
+            legacy: (0, 0, 0),
+            specs: &[KeySpec {
+                flags: &["RO", "access"],
+                begin: Begin::Index(1),
+                find: Find::KeyNum {
+                    keynumidx: 0,
+                    firstkey: 1,
+                    keystep: 1
+                }
+            }]
+        },
+        ["read", "sortedset", "slow"],
+        [],
+        "sorted-set",
+        "6.2.0",
+        "Add multiple sorted sets",
+        Data(zs::zunion)
+    ),
+    cmd!(
+        "zinter",
+        -3,
+        READONLY | MOVABLEKEYS,
+        Keys::Specs {
+            legacy: (0, 0, 0),
+            specs: &[KeySpec {
+                flags: &["RO", "access"],
+                begin: Begin::Index(1),
+                find: Find::KeyNum {
+                    keynumidx: 0,
+                    firstkey: 1,
+                    keystep: 1
+                }
+            }]
+        },
+        ["read", "sortedset", "slow"],
+        [],
+        "sorted-set",
+        "6.2.0",
+        "Intersect multiple sorted sets",
+        Data(zs::zinter)
+    ),
+    cmd!(
+        "zdiff",
+        -3,
+        READONLY | MOVABLEKEYS,
+        Keys::Specs {
+            legacy: (0, 0, 0),
+            specs: &[KeySpec {
+                flags: &["RO", "access"],
+                begin: Begin::Index(1),
+                find: Find::KeyNum {
+                    keynumidx: 0,
+                    firstkey: 1,
+                    keystep: 1
+                }
+            }]
+        },
+        ["read", "sortedset", "slow"],
+        [],
+        "sorted-set",
+        "6.2.0",
+        "Subtract multiple sorted sets",
+        Data(zs::zdiff)
+    ),
+    cmd!(
+        "zunionstore",
+        -4,
+        WRITE | DENYOOM | MOVABLEKEYS,
+        Keys::Specs {
+            legacy: (1, 1, 1),
+            specs: &[
+                KeySpec {
+                    flags: &["OW", "update"],
+                    begin: Begin::Index(1),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                },
+                KeySpec {
+                    flags: &["RO", "access"],
+                    begin: Begin::Index(2),
+                    find: Find::KeyNum {
+                        keynumidx: 0,
+                        firstkey: 1,
+                        keystep: 1
+                    }
+                }
+            ]
+        },
+        ["write", "sortedset", "slow"],
+        [],
+        "sorted-set",
+        "2.0.0",
+        "Add multiple sorted sets and store the resulting sorted set in a new key",
+        Data(zs::zunionstore)
+    ),
+    cmd!(
+        "zinterstore",
+        -4,
+        WRITE | DENYOOM | MOVABLEKEYS,
+        Keys::Specs {
+            legacy: (1, 1, 1),
+            specs: &[
+                KeySpec {
+                    flags: &["OW", "update"],
+                    begin: Begin::Index(1),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                },
+                KeySpec {
+                    flags: &["RO", "access"],
+                    begin: Begin::Index(2),
+                    find: Find::KeyNum {
+                        keynumidx: 0,
+                        firstkey: 1,
+                        keystep: 1
+                    }
+                }
+            ]
+        },
+        ["write", "sortedset", "slow"],
+        [],
+        "sorted-set",
+        "2.0.0",
+        "Intersect multiple sorted sets and store the resulting sorted set in a new key",
+        Data(zs::zinterstore)
+    ),
+    cmd!(
+        "zdiffstore",
+        -4,
+        WRITE | DENYOOM | MOVABLEKEYS,
+        Keys::Specs {
+            legacy: (1, 1, 1),
+            specs: &[
+                KeySpec {
+                    flags: &["OW", "update"],
+                    begin: Begin::Index(1),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                },
+                KeySpec {
+                    flags: &["RO", "access"],
+                    begin: Begin::Index(2),
+                    find: Find::KeyNum {
+                        keynumidx: 0,
+                        firstkey: 1,
+                        keystep: 1
+                    }
+                }
+            ]
+        },
+        ["write", "sortedset", "slow"],
+        [],
+        "sorted-set",
+        "6.2.0",
+        "Subtract multiple sorted sets and store the resulting sorted set in a new key",
+        Data(zs::zdiffstore)
+    ),
+    cmd!(
+        "zintercard",
+        -3,
+        READONLY | MOVABLEKEYS,
+        Keys::Specs {
+            legacy: (0, 0, 0),
+            specs: &[KeySpec {
+                flags: &["RO", "access"],
+                begin: Begin::Index(1),
+                find: Find::KeyNum {
+                    keynumidx: 0,
+                    firstkey: 1,
+                    keystep: 1
+                }
+            }]
+        },
+        ["read", "sortedset", "slow"],
+        [],
+        "sorted-set",
+        "7.0.0",
+        "Intersect multiple sorted sets and return the cardinality of the result",
+        Data(zs::zintercard)
+    ),
+    cmd!(
+        "zscan",
+        -3,
+        READONLY,
+        range(1, 1, 1),
+        ["read", "sortedset", "slow"],
+        ["RO", "access"],
+        "sorted-set",
+        "2.8.0",
+        "Incrementally iterate sorted sets elements and associated scores",
+        Data(zs::zscan)
     ),
     // Strings.
     cmd!(

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod lists;
 pub mod sets;
 pub mod strings;
+pub mod zsets;
 
 use crate::entry::{Entry, ValueType};
 use crate::error::CmdError;

@@ -9,6 +9,7 @@ pub mod hash;
 pub mod list;
 pub mod set;
 pub mod table;
+pub mod zset;
 
 use crate::entry::{Entry, ValueType};
 
@@ -19,6 +20,7 @@ pub fn encoding_name(entry: &Entry) -> &'static str {
         // Redis 7.0's lists are always quicklists.
         ValueType::List => "quicklist",
         ValueType::Set => set::SetRef::of(entry).map_or("hashtable", |s| s.encoding()),
+        ValueType::ZSet => zset::ZSetRef::of(entry).map_or("skiplist", |z| z.encoding()),
         ValueType::Hash => hash::HashRef::of(entry).map_or("hashtable", |h| h.encoding()),
     }
 }
