@@ -527,8 +527,8 @@ pub fn debug(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
         let text = format!(
             "Value at:{:p} refcount:1 encoding:{} serializedlength:{} lru:{clock} lru_seconds_idle:{idle}",
             e as *const _,
-            e.encoding().name(),
-            store::entry::serialized_string_len(e.str_value(), e.encoding()),
+            store::types::encoding_name(e),
+            store::types::serialized_length(e),
         );
         drop(guard);
         Ok(ctx.reply.simple(text.as_bytes()))

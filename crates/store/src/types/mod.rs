@@ -24,3 +24,35 @@ pub fn encoding_name(entry: &Entry) -> &'static str {
         ValueType::Hash => hash::HashRef::of(entry).map_or("hashtable", |h| h.encoding()),
     }
 }
+
+/// What an RDB dump would spend on the value of `entry` (DEBUG OBJECT's `serializedlength`):
+/// strings as [`crate::entry::serialized_string_len`], compact collections as their blob
+/// written as one RDB string, large ones as a length and each element as an RDB string
+/// (scores as 8-byte doubles). LZF compression is not modelled.
+pub fn serialized_length(entry: &Entry) -> usize {
+    use crate::entry::{Collection, Stored, serialized_string_len};
+    let raw = |b: &[u8]| serialized_string_len(b, crate::entry::StrEncoding::Raw);
+    let count = |n: usize| {
+        serialized_string_len(&[], crate::entry::StrEncoding::Raw) - 1 + (n >= 64) as usize
+    };
+    match entry.stored() {
+        Stored::Str(v) => serialized_string_len(v, entry.encoding()),
+        Stored::Compact(_, blob) => raw(blob),
+        Stored::Large(Collection::List(l)) => {
+            count(l.len()) + l.iter().map(|e| raw(e)).sum::<usize>()
+        }
+        Stored::Large(Collection::Set(s)) => count(s.len()) + s.iter().map(raw).sum::<usize>(),
+        Stored::Large(Collection::Hash(h)) => {
+            count(h.len())
+                + h.iter()
+                    .map(|item| {
+                        let (f, v) = hash::split(item);
+                        raw(f) + raw(v)
+                    })
+                    .sum::<usize>()
+        }
+        Stored::Large(Collection::ZSet(z)) => {
+            count(z.len()) + z.iter().map(|(m, _)| raw(m) + 8).sum::<usize>()
+        }
+    }
+}
