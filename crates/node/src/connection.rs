@@ -108,11 +108,13 @@ async fn serve(server: Arc<Server>, mut stream: TcpStream) -> std::io::Result<()
         last_command: None,
         cached_settings: (0, store::StoreSettings::default()),
         tx: Default::default(),
+        subs: Default::default(),
     };
     let result = connection_loop(&server, &mut stream, &mut session).await;
     if session.monitor.is_some() {
         server.monitors.unsubscribe(session.id);
     }
+    session.subs.clear(&server.pubsub, session.id);
     server.clients.unregister(session.id);
     result
 }
@@ -122,6 +124,16 @@ async fn next_monitor_line(
     monitor: &mut Option<tokio::sync::mpsc::Receiver<Bytes>>,
 ) -> Option<Bytes> {
     match monitor {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next queued Pub/Sub message, or never when this client subscribes to nothing.
+async fn next_message(
+    queue: &mut Option<tokio::sync::mpsc::UnboundedReceiver<Bytes>>,
+) -> Option<Bytes> {
+    match queue {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
     }
@@ -197,6 +209,16 @@ async fn connection_loop(
                 }
             }
             _ = &mut killed => 0,
+            message = next_message(&mut session.subs.queue) => {
+                if let Some(message) = message {
+                    stream.write_all(&message).await?;
+                    server.stats.net_output_bytes.add(message.len() as i64);
+                    if let Some(sub) = &session.subs.subscriber {
+                        sub.written(message.len());
+                    }
+                }
+                continue;
+            }
             line = next_monitor_line(&mut session.monitor) => {
                 match line {
                     Some(line) => {

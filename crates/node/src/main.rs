@@ -14,6 +14,7 @@ mod connection;
 mod logging;
 mod metrics;
 mod monitor;
+mod pubsub;
 mod server;
 mod session;
 mod stats;

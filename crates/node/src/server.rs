@@ -99,6 +99,8 @@ pub struct Server {
     /// The accept loops of the current listeners (replaced by CONFIG SET port/bind).
     pub accept_tasks: Mutex<Vec<AcceptTask>>,
     pub monitors: crate::monitor::Monitors,
+    /// Pub/Sub subscriptions of this node's clients.
+    pub pubsub: crate::pubsub::PubSub,
     pub metrics: crate::metrics::Metrics,
     /// CLIENT PAUSE: until when (unix ms), and whether every command or only writes wait.
     pub pause_until_ms: AtomicI64,
@@ -144,6 +146,7 @@ impl Server {
             slowlog_threshold_us: AtomicI64::new(slowlog_threshold),
             config_generation: AtomicU64::new(1),
             monitors: crate::monitor::Monitors::default(),
+            pubsub: crate::pubsub::PubSub::default(),
             metrics: crate::metrics::Metrics::default(),
             pause_until_ms: AtomicI64::new(0),
             pause_all: AtomicBool::new(false),

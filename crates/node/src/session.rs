@@ -49,6 +49,8 @@ pub struct Session {
     pub cached_settings: (u64, StoreSettings),
     /// MULTI's queue and the WATCHed keys.
     pub tx: crate::transaction::Transaction,
+    /// Pub/Sub subscriptions and the queue of messages to write.
+    pub subs: crate::pubsub::Subscriptions,
 }
 
 impl Session {

@@ -33,6 +33,12 @@ impl<'a> Reply<'a> {
     }
 
     /// No reply at all: for SHUTDOWN, whose answer is the connection closing.
+    /// A push header (`>` in RESP3, an array in RESP2): pub/sub confirmations and messages.
+    pub fn push(&mut self, len: usize) -> Written {
+        encode::push_header(self.buf, self.proto, len);
+        Written(())
+    }
+
     /// The output buffer, for a reply made of other commands' replies (EXEC).
     pub fn buffer(&mut self) -> &mut BytesMut {
         self.buf

@@ -20,9 +20,10 @@
 //!   port, SHUTDOWN and the pidfile.
 //! - `startup`: fatal config errors as Redis prints them, file + options, config from stdin.
 //! - `tools`: `redis-cli --cluster check` and `redis-benchmark` against a cluster node.
+//! - `pubsub`: subscribers and publishers in RESP2 and RESP3, shard channels, a slow
+//!   subscriber cut off at its output buffer limit.
 //! - `transactions`: MULTI/EXEC/WATCH with several clients (watched keys changed, expired,
 //!   flushed; atomicity of EXEC across slots).
-//! - `collections`: hashes and lists beyond what the differential test draws.
 
 mod clients;
 mod cluster;
@@ -30,6 +31,7 @@ mod connection;
 mod differential;
 mod expiry;
 mod keys;
+mod pubsub;
 mod server;
 mod startup;
 mod strings;

@@ -11,6 +11,13 @@ use crate::session::{CallCtx, ReplyMode};
 use store::cmd::is;
 
 pub fn ping(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    // RESP2 in subscribed mode: a ["pong", message] array.
+    if args.len() <= 2 && ctx.session.subs.active() && ctx.session.proto == Protocol::Resp2 {
+        let w = ctx.reply.array(2);
+        let _ = ctx.reply.bulk(b"pong");
+        let _ = ctx.reply.bulk(args.get(1).map_or(&b""[..], |a| &a[..]));
+        return Ok(w);
+    }
     match args.len() {
         1 => Ok(ctx.reply.simple(b"PONG")),
         2 => Ok(ctx.reply.bulk(&args[1])),
@@ -161,6 +168,7 @@ pub fn reset(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
     let s = &mut *ctx.session;
     s.tx.take();
     s.tx.unwatch_all();
+    s.subs.clear(&ctx.server.pubsub, s.id);
     if let Some(db) = ctx.server.dbs.get(0) {
         s.db = db;
         s.db_index = 0;

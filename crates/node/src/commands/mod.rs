@@ -4,6 +4,7 @@
 pub mod cluster;
 pub mod connection_cmds;
 pub mod info;
+pub mod pubsub;
 pub mod server_cmds;
 pub mod table;
 pub mod transaction;
@@ -212,6 +213,24 @@ fn dispatch(
         session.tx.flag_error();
         server.command_stats.record_rejected(index);
         write_error(server, out, &e.to_string());
+        return None;
+    }
+
+    // RESP2 clients in subscribed mode may only (un)subscribe, ping, quit or reset.
+    if session.subs.active()
+        && session.proto == resp::Protocol::Resp2
+        && !pubsub::allowed_in_subscribed_mode(cmd.name)
+    {
+        session.scratch_keys = key_indices;
+        session.tx.flag_error();
+        server.command_stats.record_rejected(index);
+        write_error(
+            server,
+            out,
+            &format!(
+                "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+            ),
+        );
         return None;
     }
 

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use hashbrown::HashMap;
 use std::sync::OnceLock;
 
-use super::{cluster, connection_cmds, server_cmds, transaction};
+use super::{cluster, connection_cmds, pubsub, server_cmds, transaction};
 use crate::session::ServerHandler;
 use store::cmd::{
     bitmaps as bm, hashes as hs, hyperloglog as hll, keys as k, lists as ls, sets as st,
@@ -297,6 +297,185 @@ use Run::{Data, DataUnlocked, Server};
 const RW: u32 = WRITE | DENYOOM;
 
 pub static COMMANDS: &[Command] = &[
+    // Pub/Sub.
+    cmd!(
+        "subscribe",
+        -2,
+        PUBSUB | NOSCRIPT | LOADING | STALE,
+        NOKEYS,
+        ["pubsub", "slow"],
+        [],
+        "pubsub",
+        "2.0.0",
+        "Listen for messages published to the given channels",
+        Server(pubsub::subscribe)
+    ),
+    cmd!(
+        "unsubscribe",
+        -1,
+        PUBSUB | NOSCRIPT | LOADING | STALE,
+        NOKEYS,
+        ["pubsub", "slow"],
+        [],
+        "pubsub",
+        "2.0.0",
+        "Stop listening for messages posted to the given channels",
+        Server(pubsub::unsubscribe)
+    ),
+    cmd!(
+        "psubscribe",
+        -2,
+        PUBSUB | NOSCRIPT | LOADING | STALE,
+        NOKEYS,
+        ["pubsub", "slow"],
+        [],
+        "pubsub",
+        "2.0.0",
+        "Listen for messages published to channels matching the given patterns",
+        Server(pubsub::psubscribe)
+    ),
+    cmd!(
+        "punsubscribe",
+        -1,
+        PUBSUB | NOSCRIPT | LOADING | STALE,
+        NOKEYS,
+        ["pubsub", "slow"],
+        [],
+        "pubsub",
+        "2.0.0",
+        "Stop listening for messages posted to channels matching the given patterns",
+        Server(pubsub::punsubscribe)
+    ),
+    cmd!(
+        "ssubscribe",
+        -2,
+        PUBSUB | NOSCRIPT | LOADING | STALE,
+        range(1, -1, 1),
+        ["pubsub", "slow"],
+        ["not_key"],
+        "pubsub",
+        "7.0.0",
+        "Listen for messages published to the given shard channels",
+        Server(pubsub::ssubscribe)
+    ),
+    cmd!(
+        "sunsubscribe",
+        -1,
+        PUBSUB | NOSCRIPT | LOADING | STALE,
+        range(1, -1, 1),
+        ["pubsub", "slow"],
+        ["not_key"],
+        "pubsub",
+        "7.0.0",
+        "Stop listening for messages posted to the given shard channels",
+        Server(pubsub::sunsubscribe)
+    ),
+    cmd!(
+        "publish",
+        3,
+        PUBSUB | LOADING | STALE | FAST,
+        NOKEYS,
+        ["pubsub", "fast"],
+        [],
+        "pubsub",
+        "2.0.0",
+        "Post a message to a channel",
+        Server(pubsub::publish)
+    ),
+    cmd!(
+        "spublish",
+        3,
+        PUBSUB | LOADING | STALE | FAST,
+        range(1, 1, 1),
+        ["pubsub", "fast"],
+        ["not_key"],
+        "pubsub",
+        "7.0.0",
+        "Post a message to a shard channel",
+        Server(pubsub::spublish)
+    ),
+    container!(
+        "pubsub",
+        0,
+        ["slow"],
+        "pubsub",
+        "2.8.0",
+        "A container for Pub/Sub commands",
+        &[
+            cmd!(
+                "channels",
+                -2,
+                PUBSUB | LOADING | STALE,
+                NOKEYS,
+                ["pubsub", "slow"],
+                [],
+                "pubsub",
+                "2.8.0",
+                "List active channels",
+                Server(pubsub::pubsub_channels)
+            ),
+            cmd!(
+                "numsub",
+                -2,
+                PUBSUB | LOADING | STALE,
+                NOKEYS,
+                ["pubsub", "slow"],
+                [],
+                "pubsub",
+                "2.8.0",
+                "Get the count of subscribers for channels",
+                Server(pubsub::pubsub_numsub)
+            ),
+            cmd!(
+                "numpat",
+                2,
+                PUBSUB | LOADING | STALE,
+                NOKEYS,
+                ["pubsub", "slow"],
+                [],
+                "pubsub",
+                "2.8.0",
+                "Get the count of unique patterns pattern subscriptions",
+                Server(pubsub::pubsub_numpat)
+            ),
+            cmd!(
+                "shardchannels",
+                -2,
+                PUBSUB | LOADING | STALE,
+                NOKEYS,
+                ["pubsub", "slow"],
+                [],
+                "pubsub",
+                "7.0.0",
+                "List active shard channels",
+                Server(pubsub::pubsub_shardchannels)
+            ),
+            cmd!(
+                "shardnumsub",
+                -2,
+                PUBSUB | LOADING | STALE,
+                NOKEYS,
+                ["pubsub", "slow"],
+                [],
+                "pubsub",
+                "7.0.0",
+                "Get the count of subscribers for shard channels",
+                Server(pubsub::pubsub_shardnumsub)
+            ),
+            cmd!(
+                "help",
+                2,
+                LOADING | STALE,
+                NOKEYS,
+                ["slow"],
+                [],
+                "pubsub",
+                "6.2.0",
+                "Show helpful text about the different subcommands",
+                Server(pubsub::pubsub_help)
+            ),
+        ]
+    ),
     // Transactions.
     cmd!(
         "multi",
