@@ -109,6 +109,9 @@ async fn serve(server: Arc<Server>, mut stream: TcpStream) -> std::io::Result<()
         cached_settings: (0, store::StoreSettings::default()),
         tx: Default::default(),
         subs: Default::default(),
+        blocked: None,
+        block_notify: Default::default(),
+        in_exec: false,
     };
     let result = connection_loop(&server, &mut stream, &mut session).await;
     if session.monitor.is_some() {
@@ -126,6 +129,62 @@ async fn next_monitor_line(
     match monitor {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
+    }
+}
+
+/// Waits until `waiter` is served (its reply), times out (a null array), or the client goes
+/// away (None). Data the client sends meanwhile is kept in `input` for later.
+async fn wait_unblocked(
+    stream: &mut TcpStream,
+    input: &mut BytesMut,
+    session: &Session,
+    waiter: &store::blocking::Waiter,
+    timeout_ms: i64,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let deadline = (timeout_ms > 0)
+        .then(|| tokio::time::Instant::now() + std::time::Duration::from_millis(timeout_ms as u64));
+    let mut client_gone = false;
+    loop {
+        if let Some(reply) = waiter.take_reply() {
+            return Ok((!client_gone).then_some(reply));
+        }
+        if client_gone || session.handle.killed.load(Ordering::Acquire) {
+            if waiter.cancel() {
+                return Ok(None);
+            }
+            // Served meanwhile: its reply is on its way.
+            client_gone = true;
+        }
+        let sleep = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = session.block_notify.notified() => {}
+            _ = session.handle.kill_notify.notified() => client_gone = true,
+            _ = sleep, if !client_gone => {
+                if waiter.cancel() {
+                    let mut out = BytesMut::new();
+                    resp::encode::null_array(&mut out, waiter.proto);
+                    return Ok(Some(out.to_vec()));
+                }
+            }
+            r = stream.readable(), if !client_gone => {
+                r?;
+                input.reserve(4096);
+                match stream.try_read_buf(input) {
+                    Ok(0) => client_gone = true,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Err(e) => {
+                        waiter.cancel();
+                        return Err(e);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -267,6 +326,28 @@ async fn connection_loop(
                     wait_while_paused(server, &args).await;
                     let now_ms = unix_ms();
                     commands::execute(server, session, &args, &mut output, now_ms);
+                    if let Some((waiter, timeout_ms)) = session.blocked.take() {
+                        // A blocking command found nothing: answer what came before it,
+                        // then wait for its key (Redis stops reading the client meanwhile).
+                        if !output.is_empty() {
+                            stream.write_all(&output).await?;
+                            output.clear();
+                        }
+                        server.stats.blocked_clients.add(1);
+                        let outcome =
+                            wait_unblocked(stream, &mut input, session, &waiter, timeout_ms).await;
+                        server.stats.blocked_clients.add(-1);
+                        for key in &waiter.keys {
+                            session
+                                .db
+                                .lock_slot(slot_map::key_slot(key))
+                                .unblock(key, &waiter);
+                        }
+                        match outcome? {
+                            Some(reply) => output.extend_from_slice(&reply),
+                            None => return Ok(()),
+                        }
+                    }
                     if session.close_after_reply {
                         break;
                     }

@@ -223,7 +223,11 @@ impl PubSub {
 
     /// Distinct patterns subscribed to (PUBSUB NUMPAT).
     pub fn pattern_count(&self) -> usize {
-        self.patterns.read().values().filter(|m| live(m) > 0).count()
+        self.patterns
+            .read()
+            .values()
+            .filter(|m| live(m) > 0)
+            .count()
     }
 }
 

@@ -54,6 +54,8 @@ pub fn unix_us() -> i64 {
 /// (Sharded counters: every connection bumps them; see `store::Counter`.)
 #[derive(Default)]
 pub struct ServerStats {
+    /// Clients waiting in a blocking command (INFO clients `blocked_clients`).
+    pub blocked_clients: Counter,
     pub total_connections_received: Counter,
     pub rejected_connections: Counter,
     pub net_input_bytes: Counter,

@@ -51,6 +51,12 @@ pub struct Session {
     pub tx: crate::transaction::Transaction,
     /// Pub/Sub subscriptions and the queue of messages to write.
     pub subs: crate::pubsub::Subscriptions,
+    /// Set by a blocking command that must wait: its waiter and timeout in ms (0: none).
+    pub blocked: Option<(Arc<store::blocking::Waiter>, i64)>,
+    /// Woken when one of this client's waiters is served.
+    pub block_notify: Arc<tokio::sync::Notify>,
+    /// EXEC is running this client's transaction (blocking commands answer at once).
+    pub in_exec: bool,
 }
 
 impl Session {

@@ -14,8 +14,9 @@ struct WatchedKey {
     db: Arc<Keyspace>,
     key: Bytes,
     /// The key existed but had already expired when it was watched (Redis
-    /// `watchedKey.expired`): its later deletion does not fail the transaction.
-    expired_at_watch: bool,
+    /// `watchedKey.expired`): its later deletion does not fail the transaction. Shared with
+    /// the slot table, which clears it when the key is deleted.
+    expired_at_watch: WatchFlag,
 }
 
 #[derive(Default)]
@@ -72,10 +73,9 @@ impl Transaction {
         {
             return;
         }
-        let mut guard = db.lock_slot(slot_map::key_slot(key));
-        let expired_at_watch = guard.peek(key).is_some_and(|e| e.is_expired(now_ms));
-        guard.watch(key, &self.flag);
-        drop(guard);
+        let expired_at_watch = WatchFlag::default();
+        db.lock_slot(slot_map::key_slot(key))
+            .watch(key, &self.flag, &expired_at_watch, now_ms);
         self.watched.push(WatchedKey {
             db: db.clone(),
             key: Bytes::copy_from_slice(key),
@@ -96,7 +96,7 @@ impl Transaction {
     /// watched key's slot in turn: call it before taking the transaction's locks.
     pub fn watched_key_expired(&self, now_ms: i64) -> bool {
         self.watched.iter().any(|w| {
-            !w.expired_at_watch
+            !w.expired_at_watch.load(Ordering::Acquire)
                 && w.db
                     .lock_slot(slot_map::key_slot(&w.key))
                     .peek(&w.key)

@@ -16,7 +16,10 @@ use parking_lot::{Mutex, MutexGuard};
 use slot_map::{SLOT_COUNT, Slot, key_slot};
 
 use crate::counter::Counter;
-use crate::entry::Entry;
+use std::sync::Arc;
+
+use crate::blocking::{BlockedKeys, Waiter};
+use crate::entry::{Entry, ValueType};
 use crate::error::CmdError;
 
 /// Keyspace-wide statistics shared by every database (INFO stats).
@@ -40,6 +43,28 @@ impl KeyspaceStats {
 /// A client's WATCH flag: set when a key it watches is modified (Redis `CLIENT_DIRTY_CAS`).
 pub type WatchFlag = std::sync::Arc<std::sync::atomic::AtomicBool>;
 
+/// One watched key of a slot (Redis `watchedKey`).
+#[derive(Clone)]
+pub struct Watcher {
+    key: Box<[u8]>,
+    /// The watching client's flag.
+    dirty: WatchFlag,
+    /// The key existed but had already expired when it was watched: its deletion is no
+    /// logical change (the flag is then cleared, as Redis's `touchWatchedKey` does).
+    expired: WatchFlag,
+}
+
+impl Watcher {
+    fn touch(&self, deleted: bool) {
+        use std::sync::atomic::Ordering::{Acquire, Release};
+        if deleted && self.expired.load(Acquire) {
+            self.expired.store(false, Release);
+        } else {
+            self.dirty.store(true, Release);
+        }
+    }
+}
+
 /// The keys of one hash slot.
 #[derive(Default)]
 pub struct SlotTable {
@@ -47,7 +72,9 @@ pub struct SlotTable {
     volatile: usize,
     /// WATCHed keys of this slot and the flag of each client watching them. Every change to
     /// a key goes through a [`SlotGuard`] method that checks this list (empty: one branch).
-    watchers: Vec<(Box<[u8]>, WatchFlag)>,
+    watchers: Vec<Watcher>,
+    /// Clients blocked on keys of this slot (None: nobody, the common case).
+    blocked: Option<Box<BlockedKeys>>,
 }
 
 impl SlotTable {
@@ -109,6 +136,34 @@ impl Keyspace {
         &self.stats
     }
 
+    /// SWAPDB's signal (Redis `touchAllWatchedKeysInDb`): every client watching a key of this
+    /// database that exists here or in `other` (the database it is swapped with) fails its
+    /// EXEC. One slot of one database is locked at a time.
+    pub fn signal_watchers_on_swap(&self, other: &Keyspace) {
+        for slot in 0..SLOT_COUNT as Slot {
+            let watched: Vec<(Watcher, bool)> = {
+                let guard = self.lock_slot(slot);
+                if guard.table.watchers.is_empty() {
+                    continue;
+                }
+                guard
+                    .table
+                    .watchers
+                    .iter()
+                    .map(|w| (w.clone(), guard.peek(&w.key).is_some()))
+                    .collect()
+            };
+            let guard = other.lock_slot(slot);
+            for (w, here) in watched {
+                let there = guard.peek(&w.key).is_some();
+                if here || there {
+                    // Gone in the swap (not in the other database): a deletion.
+                    w.touch(!there);
+                }
+            }
+        }
+    }
+
     /// Locks one slot.
     pub fn lock_slot(&self, slot: Slot) -> SlotGuard<'_> {
         SlotGuard {
@@ -154,15 +209,15 @@ pub struct SlotGuard<'a> {
     table: MutexGuard<'a, SlotTable>,
 }
 
-/// Sets the flag of every client watching `key`.
+/// Sets the flag of every client watching `key` (`deleted`: the change removed the key).
 #[inline]
-fn signal(watchers: &[(Box<[u8]>, WatchFlag)], key: &[u8]) {
+fn signal(watchers: &[Watcher], key: &[u8], deleted: bool) {
     if watchers.is_empty() {
         return;
     }
-    for (k, flag) in watchers {
-        if &**k == key {
-            flag.store(true, std::sync::atomic::Ordering::Release);
+    for w in watchers {
+        if &*w.key == key {
+            w.touch(deleted);
         }
     }
 }
@@ -182,17 +237,83 @@ impl<'a> SlotGuard<'a> {
     /// (Redis `signalModifiedKey` / `touchWatchedKey`).
     #[inline]
     pub fn touch(&self, key: &[u8]) {
-        signal(&self.table.watchers, key);
+        signal(&self.table.watchers, key, false);
     }
 
-    /// Starts watching `key` for the client owning `flag`.
-    pub fn watch(&mut self, key: &[u8], flag: &WatchFlag) {
+    /// Registers a blocked client's waiter on `key` (behind earlier waiters).
+    pub fn block(&mut self, key: &[u8], waiter: &Arc<Waiter>) {
+        self.table
+            .blocked
+            .get_or_insert_with(Default::default)
+            .waiters
+            .entry(key.into())
+            .or_default()
+            .push_back(waiter.clone());
+    }
+
+    /// Removes a waiter from `key` (served, timed out, or its client left).
+    pub fn unblock(&mut self, key: &[u8], waiter: &Arc<Waiter>) {
+        let Some(blocked) = &mut self.table.blocked else {
+            return;
+        };
+        if let Some(queue) = blocked.waiters.get_mut(key) {
+            queue.retain(|w| !Arc::ptr_eq(w, waiter));
+            if queue.is_empty() {
+                blocked.waiters.remove(key);
+            }
+        }
+        if blocked.waiters.is_empty() {
+            self.table.blocked = None;
+        }
+    }
+
+    /// The first waiter on `key` that is still waiting (finished ones are dropped).
+    pub fn first_waiter(&mut self, key: &[u8]) -> Option<Arc<Waiter>> {
+        let blocked = self.table.blocked.as_mut()?;
+        let queue = blocked.waiters.get_mut(key)?;
+        while let Some(w) = queue.front() {
+            if w.is_waiting() {
+                return Some(w.clone());
+            }
+            queue.pop_front();
+        }
+        blocked.waiters.remove(key);
+        if blocked.waiters.is_empty() {
+            self.table.blocked = None;
+        }
+        None
+    }
+
+    /// Keys made ready since the last call (their waiters are to be served).
+    pub fn take_ready(&mut self) -> Vec<Box<[u8]>> {
+        match &mut self.table.blocked {
+            Some(b) => std::mem::take(&mut b.ready),
+            None => Vec::new(),
+        }
+    }
+
+    fn has_ready(&self) -> bool {
+        self.table
+            .blocked
+            .as_ref()
+            .is_some_and(|b| !b.ready.is_empty())
+    }
+
+    /// Starts watching `key` for the client owning `flag`; `expired` says whether the key
+    /// existed but had expired at `now_ms` (shared with the caller, who reads it at EXEC).
+    pub fn watch(&mut self, key: &[u8], flag: &WatchFlag, expired: &WatchFlag, now_ms: i64) {
+        let was_expired = self.peek(key).is_some_and(|e| e.is_expired(now_ms));
+        expired.store(was_expired, std::sync::atomic::Ordering::Release);
         let watchers = &mut self.table.watchers;
         if !watchers
             .iter()
-            .any(|(k, f)| &**k == key && std::sync::Arc::ptr_eq(f, flag))
+            .any(|w| &*w.key == key && std::sync::Arc::ptr_eq(&w.dirty, flag))
         {
-            watchers.push((key.into(), flag.clone()));
+            watchers.push(Watcher {
+                key: key.into(),
+                dirty: flag.clone(),
+                expired: expired.clone(),
+            });
         }
     }
 
@@ -200,7 +321,7 @@ impl<'a> SlotGuard<'a> {
     pub fn unwatch(&mut self, key: &[u8], flag: &WatchFlag) {
         self.table
             .watchers
-            .retain(|(k, f)| !(&**k == key && std::sync::Arc::ptr_eq(f, flag)));
+            .retain(|w| !(&*w.key == key && std::sync::Arc::ptr_eq(&w.dirty, flag)));
         if self.table.watchers.is_empty() {
             self.table.watchers = Vec::new();
         }
@@ -253,6 +374,13 @@ impl<'a> SlotGuard<'a> {
     /// Inserts or replaces the entry for its key; returns the previous one.
     pub fn insert(&mut self, entry: Entry) -> Option<Entry> {
         self.touch(entry.key());
+        if let Some(blocked) = &mut self.table.blocked
+            && matches!(entry.value_type(), ValueType::List | ValueType::ZSet)
+            && blocked.waiters.contains_key(entry.key())
+            && !blocked.ready.iter().any(|k| &**k == entry.key())
+        {
+            blocked.ready.push(entry.key().into());
+        }
         let hash = self.ks.hash(entry.key());
         let new_volatile = entry.expire_at().is_some();
         let hasher = &self.ks.hasher;
@@ -293,7 +421,7 @@ impl<'a> SlotGuard<'a> {
             .find_entry(hash, |e| e.key() == key)
             .ok()?;
         let (entry, _) = found.remove();
-        self.touch(key);
+        signal(&self.table.watchers, key, true);
         self.ks.keys.add(-1);
         self.adjust_volatile(entry.expire_at().is_some(), false);
         Some(entry)
@@ -306,7 +434,7 @@ impl<'a> SlotGuard<'a> {
         let Some(e) = table.entries.find_mut(hash, |e| e.key() == key) else {
             return false;
         };
-        signal(&table.watchers, key);
+        signal(&table.watchers, key, false);
         let was = e.expire_at().is_some();
         e.set_expire(expire_at);
         self.adjust_volatile(was, expire_at.is_some());
@@ -330,10 +458,10 @@ impl<'a> SlotGuard<'a> {
     /// Deletes every key of this slot; returns how many there were.
     pub fn clear(&mut self) -> usize {
         // Redis `touchAllWatchedKeysInDb`: only watched keys that existed are signalled.
-        for (k, flag) in &self.table.watchers {
-            let hash = self.ks.hash(k);
-            if self.table.entries.find(hash, |e| e.key() == &**k).is_some() {
-                flag.store(true, std::sync::atomic::Ordering::Release);
+        for w in &self.table.watchers {
+            let hash = self.ks.hash(&w.key);
+            if self.table.entries.find(hash, |e| e.key() == &*w.key).is_some() {
+                w.touch(true);
             }
         }
         let n = self.table.entries.len();
@@ -424,6 +552,34 @@ impl<'a> Locked<'a> {
                 Err(_) => Err(CmdError::UnlockedKey(slot)),
             },
             _ => Err(CmdError::UnlockedKey(slot)),
+        }
+    }
+
+    /// Has a command made a key with blocked waiters ready in one of these slots?
+    pub fn has_ready(&self) -> bool {
+        match &self.guards {
+            Guards::None => false,
+            Guards::One(g) => g.has_ready(),
+            Guards::Many(v) => v.iter().any(SlotGuard::has_ready),
+        }
+    }
+
+    /// Takes the ready keys of every locked slot.
+    pub fn take_ready(&mut self) -> Vec<Box<[u8]>> {
+        match &mut self.guards {
+            Guards::None => Vec::new(),
+            Guards::One(g) => g.take_ready(),
+            Guards::Many(v) => v.iter_mut().flat_map(SlotGuard::take_ready).collect(),
+        }
+    }
+
+    /// Is the slot of `key` locked here?
+    pub fn holds(&self, key: &[u8]) -> bool {
+        let slot = key_slot(key);
+        match &self.guards {
+            Guards::None => false,
+            Guards::One(g) => g.slot == slot,
+            Guards::Many(v) => v.binary_search_by_key(&slot, |g| g.slot).is_ok(),
         }
     }
 

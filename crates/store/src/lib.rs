@@ -12,6 +12,7 @@
 //! What it does not own: sockets, the command table and routing (the `node` crate), cluster
 //! state, persistence.
 
+pub mod blocking;
 pub mod clock;
 pub mod cmd;
 pub mod counter;
@@ -94,6 +95,15 @@ pub struct Ctx<'a, 'l> {
     pub now_ms: i64,
     pub settings: &'a StoreSettings,
     pub reply: Reply<'a>,
+    /// The client's id (blocked waiters name it).
+    pub client_id: u64,
+    /// May this command block (false inside MULTI/EXEC: blocking commands answer at once)?
+    pub may_block: bool,
+    /// Set by a blocking command that found nothing: the waiter now registered on its keys
+    /// and the timeout in ms (0: forever). The node waits for it.
+    pub blocked: Option<(std::sync::Arc<blocking::Waiter>, i64)>,
+    /// Wakes this client when a waiter of its is served (supplied by the node).
+    pub waker: Option<&'a (dyn Fn() -> Box<dyn Fn() + Send + Sync> + Sync)>,
 }
 
 impl Ctx<'_, '_> {

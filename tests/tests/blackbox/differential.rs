@@ -206,7 +206,7 @@ const UNIX_MILLISECONDS: [&str; 7] = [
 ];
 
 /// How many hash and list command shapes [`Generator::collection_command`] draws from.
-const COLLECTION_COMMANDS: u32 = 85;
+const COLLECTION_COMMANDS: u32 = 86;
 
 const FIELDS: [&str; 9] = ["f1", "f2", "f3", "10", "-1", "", "many5", "many129", "1.5"];
 
@@ -234,6 +234,11 @@ const SCORES: [&str; 14] = [
 const SCORE_BOUNDS: [&str; 13] = [
     "-inf", "+inf", "(1", "1", "2", "(2", "0", "x", "(x", "", " 1", "1e400", "nan",
 ];
+
+/// The key lex-range commands use. Redis leaves lex ranges over members with different
+/// scores undefined (its skiplist walk then depends on random levels), so this key only ever
+/// receives score 0.
+const LEX_KEY: &str = "{t}lex";
 
 const LEX_BOUNDS: [&str; 10] = ["-", "+", "[a", "(a", "[b", "(c", "a", "[", "(", "[1"];
 
@@ -475,7 +480,6 @@ impl Generator {
         if store {
             args.push(self.key());
         }
-        args.push(key.to_string());
         let by = if name.contains("BYSCORE") {
             1
         } else if name.contains("BYLEX") {
@@ -485,6 +489,12 @@ impl Generator {
         } else {
             self.rng.random_range(0..3)
         };
+        // Lex ranges only over the lex key, whose members all have score 0.
+        args.push(if by == 2 {
+            LEX_KEY.to_string()
+        } else {
+            key.to_string()
+        });
         let pool: &[&str] = match by {
             1 => &SCORE_BOUNDS,
             2 => &LEX_BOUNDS,
@@ -822,6 +832,14 @@ impl Generator {
                 (args, Exact)
             }
             60..=62 => {
+                if self.chance(0.25) {
+                    // The lex key only ever holds score 0 (see LEX_KEY).
+                    let mut args = s(&["ZADD", LEX_KEY]);
+                    for pair in self.scored_members().chunks(2) {
+                        args.extend(["0".to_string(), pair[1].clone()]);
+                    }
+                    return (args, Exact);
+                }
                 let mut args = s(&["ZADD", &key]);
                 for _ in 0..self.rng.random_range(0..3) {
                     args.push(self.pick(&["NX", "XX", "GT", "LT", "CH", "INCR", "ch"]));
@@ -852,7 +870,7 @@ impl Generator {
             69 => (
                 s(&[
                     "ZLEXCOUNT",
-                    &key,
+                    LEX_KEY,
                     &self.pick(&LEX_BOUNDS),
                     &self.pick(&LEX_BOUNDS),
                 ]),
@@ -870,12 +888,15 @@ impl Generator {
             75 => (self.zrange_args(&key, true), Exact),
             76 => {
                 let name = self.pick(&["ZREMRANGEBYRANK", "ZREMRANGEBYSCORE", "ZREMRANGEBYLEX"]);
-                let pool: &[&str] = match name.as_str() {
-                    "ZREMRANGEBYRANK" => &OFFSETS,
-                    "ZREMRANGEBYSCORE" => &SCORE_BOUNDS,
-                    _ => &LEX_BOUNDS,
+                let (pool, target): (&[&str], &str) = match name.as_str() {
+                    "ZREMRANGEBYRANK" => (&OFFSETS, &key),
+                    "ZREMRANGEBYSCORE" => (&SCORE_BOUNDS, &key),
+                    _ => (&LEX_BOUNDS, LEX_KEY),
                 };
-                (s(&[&name, &key, &self.pick(pool), &self.pick(pool)]), Exact)
+                (
+                    s(&[&name, target, &self.pick(pool), &self.pick(pool)]),
+                    Exact,
+                )
             }
             77 => {
                 let mut args = s(&[&self.pick(&["ZPOPMIN", "ZPOPMAX"]), &key]);
@@ -965,6 +986,42 @@ impl Generator {
                 }
                 (args, FullKeyScan)
             }
+            84 => {
+                // Blocking commands answer at once when there is data; otherwise a short
+                // timeout (never 0: the one client would wait forever) or an invalid one.
+                let timeout = self.pick(&["0.01", "0.01", "-1", "x"]);
+                let other = self.key();
+                let args = match self.rng.random_range(0..6) {
+                    0 => s(&["BLPOP", &key, &other, &timeout]),
+                    1 => s(&["BRPOP", &key, &timeout]),
+                    2 => s(&[
+                        "BLMOVE",
+                        &key,
+                        &other,
+                        &self.pick(&["LEFT", "RIGHT"]),
+                        "LEFT",
+                        &timeout,
+                    ]),
+                    3 => s(&[
+                        "BLMPOP",
+                        &timeout,
+                        "2",
+                        &key,
+                        &other,
+                        &self.pick(&["LEFT", "RIGHT"]),
+                        "COUNT",
+                        "2",
+                    ]),
+                    4 => s(&[
+                        &self.pick(&["BZPOPMIN", "BZPOPMAX"]),
+                        &key,
+                        &other,
+                        &timeout,
+                    ]),
+                    _ => s(&["BZMPOP", &timeout, "1", &key, &self.pick(&["MIN", "MAX"])]),
+                };
+                (args, Exact)
+            }
             _ => {
                 let n = self.rng.random_range(1..3);
                 let keys = self.keys(n);
@@ -1012,7 +1069,8 @@ impl Generator {
         };
         // Sometimes a wrong arity or a trailing junk argument; sometimes a lower-case name.
         // The check stays: each falls back to an exact comparison for error replies.
-        if self.chance(0.04) && step.args.len() > 1 {
+        // (SPOP keeps its count: without one it removes a random member.)
+        if self.chance(0.04) && step.args.len() > 1 && !step.args[0].eq_ignore_ascii_case(b"SPOP") {
             step.args.pop();
         } else if self.chance(0.03) {
             step.args.push(b"extra".to_vec());
@@ -1571,6 +1629,12 @@ fn generator_is_deterministic_and_covers_every_command() {
         "ZDIFFSTORE",
         "ZINTERCARD",
         "ZSCAN",
+        "BLPOP",
+        "BRPOP",
+        "BLMOVE",
+        "BLMPOP",
+        "BZPOPMIN",
+        "BZMPOP",
         "MULTI",
         "EXEC",
         "DISCARD",

@@ -20,11 +20,14 @@
 //!   port, SHUTDOWN and the pidfile.
 //! - `startup`: fatal config errors as Redis prints them, file + options, config from stdin.
 //! - `tools`: `redis-cli --cluster check` and `redis-benchmark` against a cluster node.
+//! - `blocking`: BLPOP and friends with several clients: wake-ups, first come first served,
+//!   timeouts, BLMOVE, BZPOPMIN, MULTI, a client that leaves while blocked.
 //! - `pubsub`: subscribers and publishers in RESP2 and RESP3, shard channels, a slow
 //!   subscriber cut off at its output buffer limit.
 //! - `transactions`: MULTI/EXEC/WATCH with several clients (watched keys changed, expired,
 //!   flushed; atomicity of EXEC across slots).
 
+mod blocking;
 mod clients;
 mod cluster;
 mod connection;

@@ -137,7 +137,7 @@ fn clients_section(server: &Server, out: &mut String) {
     field(out, "maxclients", cfg.maxclients);
     field(out, "client_recent_max_input_buffer", 0);
     field(out, "client_recent_max_output_buffer", 0);
-    field(out, "blocked_clients", 0);
+    field(out, "blocked_clients", server.stats.blocked_clients.get());
     field(out, "tracking_clients", 0);
     field(out, "clients_in_timeout_table", 0);
 }
@@ -250,8 +250,12 @@ fn stats_section(server: &Server, out: &mut String) {
     field(out, "evicted_keys", 0);
     field(out, "keyspace_hits", ks.keyspace_hits.get());
     field(out, "keyspace_misses", ks.keyspace_misses.get());
-    field(out, "pubsub_channels", 0);
-    field(out, "pubsub_patterns", 0);
+    field(
+        out,
+        "pubsub_channels",
+        server.pubsub.active(crate::pubsub::Kind::Channel, None).len(),
+    );
+    field(out, "pubsub_patterns", server.pubsub.pattern_count());
     field(out, "total_error_replies", s.total_error_replies.get());
     field(
         out,

@@ -255,6 +255,13 @@ fn dispatch(
         Run::Data(handler) | Run::DataUnlocked(handler) => {
             let settings = session.settings(server);
             let db: &Keyspace = &session.db;
+            let notify = session.block_notify.clone();
+            let waker = move || -> Box<dyn Fn() + Send + Sync> {
+                let notify = notify.clone();
+                Box::new(move || notify.notify_one())
+            };
+            let may_block = !session.in_exec;
+            let client_id = session.id;
             let run = |locked: &mut Locked<'_>, out: &mut BytesMut| {
                 let mut ctx = Ctx {
                     dbs: &server.dbs,
@@ -264,10 +271,22 @@ fn dispatch(
                     now_ms,
                     settings: &settings,
                     reply: Reply::new(out, proto),
+                    client_id,
+                    may_block,
+                    blocked: None,
+                    waker: Some(&waker),
                 };
-                handler(&mut ctx, args).map(|_| ())
+                let r = handler(&mut ctx, args).map(|_| ());
+                // A write that gave a key to blocked clients serves them before the slots
+                // are released.
+                let deferred = if ctx.locked.has_ready() {
+                    store::cmd::blocking::serve_ready(&mut ctx)
+                } else {
+                    Vec::new()
+                };
+                (r, ctx.blocked.take(), deferred)
             };
-            if let Some(held) = held {
+            let (r, blocked, deferred) = if let Some(held) = held {
                 // EXEC locked the slots of the whole transaction.
                 run(held, out)
             } else if matches!(cmd.run, Run::Data(_)) {
@@ -292,7 +311,12 @@ fn dispatch(
             } else {
                 // Walks the keyspace or spans databases: it locks what it needs itself.
                 run(&mut Locked::none(), out)
+            };
+            if !deferred.is_empty() {
+                serve_deferred(server, db, &settings, deferred, now_ms);
             }
+            session.blocked = blocked;
+            r
         }
         Run::Server(handler) => {
             let mut ctx = CallCtx {
@@ -316,6 +340,43 @@ fn dispatch(
         }
     };
     Some((index, failed))
+}
+
+/// Serves BLMOVE waiters whose destination lies in a slot the pushing command did not hold
+/// (standalone mode only: cluster mode keeps both keys in one slot), locking both slots.
+fn serve_deferred(
+    server: &Server,
+    db: &Keyspace,
+    settings: &store::StoreSettings,
+    mut pending: Vec<(Bytes, Bytes)>,
+    now_ms: i64,
+) {
+    let mut scratch = BytesMut::new();
+    // Each round serves at least one waiter or stops; bounded all the same.
+    for _ in 0..1024 {
+        let Some((key, dst)) = pending.pop() else {
+            return;
+        };
+        let mut locked = db.lock_keys([&key[..], &dst[..]]);
+        let mut ctx = Ctx {
+            dbs: &server.dbs,
+            db,
+            db_index: 0,
+            locked: &mut locked,
+            now_ms,
+            settings,
+            reply: Reply::new(&mut scratch, resp::Protocol::Resp2),
+            client_id: 0,
+            may_block: false,
+            blocked: None,
+            waker: None,
+        };
+        if let Some(next) = store::cmd::blocking::serve_key(&mut ctx, &key)
+            && next != dst
+        {
+            pending.push((key, next));
+        }
+    }
 }
 
 impl Server {

@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 use super::{cluster, connection_cmds, pubsub, server_cmds, transaction};
 use crate::session::ServerHandler;
 use store::cmd::{
-    bitmaps as bm, hashes as hs, hyperloglog as hll, keys as k, lists as ls, sets as st,
-    strings as s, zsets as zs,
+    bitmaps as bm, blocking as bl, hashes as hs, hyperloglog as hll, keys as k, lists as ls,
+    sets as st, strings as s, zsets as zs,
 };
 
 /// Command flags, as COMMAND reports them.
@@ -32,6 +32,7 @@ pub mod flag {
     pub const PUBSUB: u32 = 1 << 15;
     pub const NO_MANDATORY_KEYS: u32 = 1 << 16;
     pub const MAY_REPLICATE: u32 = 1 << 17;
+    pub const BLOCKING: u32 = 1 << 18;
 
     pub const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),
@@ -40,6 +41,7 @@ pub mod flag {
         (ADMIN, "admin"),
         (PUBSUB, "pubsub"),
         (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
         (LOADING, "loading"),
         (STALE, "stale"),
         (SKIP_MONITOR, "skip_monitor"),
@@ -2011,6 +2013,169 @@ pub static COMMANDS: &[Command] = &[
         "2.8.0",
         "Incrementally iterate sorted sets elements and associated scores",
         Data(zs::zscan)
+    ),
+    // Blocking list and sorted set commands.
+    cmd!(
+        "blpop",
+        -3,
+        WRITE | NOSCRIPT | BLOCKING,
+        range(1, -2, 1),
+        ["write", "list", "slow", "blocking"],
+        ["RW", "access", "delete"],
+        "list",
+        "2.0.0",
+        "Remove and get the first element in a list, or block until one is available",
+        Data(bl::blpop)
+    ),
+    cmd!(
+        "brpop",
+        -3,
+        WRITE | NOSCRIPT | BLOCKING,
+        range(1, -2, 1),
+        ["write", "list", "slow", "blocking"],
+        ["RW", "access", "delete"],
+        "list",
+        "2.0.0",
+        "Remove and get the last element in a list, or block until one is available",
+        Data(bl::brpop)
+    ),
+    cmd!(
+        "blmove",
+        6,
+        WRITE | DENYOOM | NOSCRIPT | BLOCKING,
+        Keys::Specs {
+            legacy: (1, 2, 1),
+            specs: &[
+                KeySpec {
+                    flags: &["RW", "access", "delete"],
+                    begin: Begin::Index(1),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                },
+                KeySpec {
+                    flags: &["RW", "insert"],
+                    begin: Begin::Index(2),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                }
+            ]
+        },
+        ["write", "list", "slow", "blocking"],
+        [],
+        "list",
+        "6.2.0",
+        "Pop an element from a list, push it to another list and return it; or block until one is available",
+        Data(bl::blmove)
+    ),
+    cmd!(
+        "brpoplpush",
+        4,
+        WRITE | DENYOOM | NOSCRIPT | BLOCKING,
+        Keys::Specs {
+            legacy: (1, 2, 1),
+            specs: &[
+                KeySpec {
+                    flags: &["RW", "access", "delete"],
+                    begin: Begin::Index(1),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                },
+                KeySpec {
+                    flags: &["RW", "insert"],
+                    begin: Begin::Index(2),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                }
+            ]
+        },
+        ["write", "list", "slow", "blocking"],
+        [],
+        "list",
+        "2.2.0",
+        "Pop an element from a list, push it to another list and return it; or block until one is available",
+        Data(bl::brpoplpush)
+    ),
+    cmd!(
+        "blmpop",
+        -5,
+        WRITE | BLOCKING | MOVABLEKEYS,
+        Keys::Specs {
+            legacy: (0, 0, 0),
+            specs: &[KeySpec {
+                flags: &["RW", "access", "delete"],
+                begin: Begin::Index(2),
+                find: Find::KeyNum {
+                    keynumidx: 0,
+                    firstkey: 1,
+                    keystep: 1
+                }
+            }]
+        },
+        ["write", "list", "slow", "blocking"],
+        [],
+        "list",
+        "7.0.0",
+        "Pop elements from a list, or block until one is available",
+        Data(bl::blmpop)
+    ),
+    cmd!(
+        "bzpopmin",
+        -3,
+        WRITE | NOSCRIPT | BLOCKING | FAST,
+        range(1, -2, 1),
+        ["write", "sortedset", "fast", "blocking"],
+        ["RW", "access", "delete"],
+        "sorted-set",
+        "5.0.0",
+        "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
+        Data(bl::bzpopmin)
+    ),
+    cmd!(
+        "bzpopmax",
+        -3,
+        WRITE | NOSCRIPT | BLOCKING | FAST,
+        range(1, -2, 1),
+        ["write", "sortedset", "fast", "blocking"],
+        ["RW", "access", "delete"],
+        "sorted-set",
+        "5.0.0",
+        "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
+        Data(bl::bzpopmax)
+    ),
+    cmd!(
+        "bzmpop",
+        -5,
+        WRITE | BLOCKING | MOVABLEKEYS,
+        Keys::Specs {
+            legacy: (0, 0, 0),
+            specs: &[KeySpec {
+                flags: &["RW", "access", "delete"],
+                begin: Begin::Index(2),
+                find: Find::KeyNum {
+                    keynumidx: 0,
+                    firstkey: 1,
+                    keystep: 1
+                }
+            }]
+        },
+        ["write", "sortedset", "slow", "blocking"],
+        [],
+        "sorted-set",
+        "7.0.0",
+        "Remove and return members with scores in a sorted set or block until one is available",
+        Data(bl::bzmpop)
     ),
     // Strings.
     cmd!(

@@ -94,12 +94,14 @@ pub fn exec(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
         .iter()
         .all(|c| c.is_some_and(|c| matches!(c.run, Run::Data(_))));
     let (server, session) = (ctx.server, &mut *ctx.session);
+    session.in_exec = true;
     let out = ctx.reply.buffer();
     if atomic {
         let db = session.db.clone();
         let mut locked = db.lock_slots(&mut slots);
         if session.tx.watched_key_changed() {
             drop(locked);
+            session.in_exec = false;
             session.tx.unwatch_all();
             return Ok(ctx.reply.null_array());
         }
@@ -109,6 +111,7 @@ pub fn exec(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
         }
     } else {
         if session.tx.watched_key_changed() {
+            session.in_exec = false;
             session.tx.unwatch_all();
             return Ok(ctx.reply.null_array());
         }
@@ -117,6 +120,7 @@ pub fn exec(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
             super::execute(server, session, args, out, now);
         }
     }
+    ctx.session.in_exec = false;
     ctx.session.tx.unwatch_all();
     Ok(ctx.reply.nothing())
 }

@@ -226,6 +226,13 @@ pub fn swapdb(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     let (Ok(a), Ok(b)) = (usize::try_from(a), usize::try_from(b)) else {
         return Err(CmdError::DbIndexOutOfRange);
     };
+    // Redis swaps (and signals) nothing when both indexes are the same.
+    if a != b
+        && let (Some(x), Some(y)) = (ctx.dbs.get(a), ctx.dbs.get(b))
+    {
+        x.signal_watchers_on_swap(&y);
+        y.signal_watchers_on_swap(&x);
+    }
     if !ctx.dbs.swap(a, b) {
         return Err(CmdError::DbIndexOutOfRange);
     }

@@ -5,6 +5,7 @@
 //! the command table; option parsing and everything after is here.
 
 pub mod bitmaps;
+pub mod blocking;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;

@@ -1,0 +1,148 @@
+//! Blocking commands with several clients: wake-ups from writes on other connections, first
+//! come first served among waiters, several keys, fractional timeouts, BLMOVE and BZPOPMIN,
+//! no blocking inside MULTI, and a waiter whose client left consumes nothing. Checked against
+//! Redis and then Tessera.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure};
+use resp::Frame;
+use test_harness::{Client, Server};
+
+use crate::support::*;
+
+/// Waits until the server reports `n` blocked clients (INFO clients `blocked_clients`).
+fn wait_blocked(server: &Server, n: i64) -> anyhow::Result<()> {
+    let mut c = server.client()?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let info = bulk_text(&c.cmd(&["INFO", "clients"])?)?;
+        let blocked = info
+            .lines()
+            .find_map(|l| l.strip_prefix("blocked_clients:"))
+            .and_then(|v| v.trim().parse::<i64>().ok());
+        if blocked == Some(n) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("blocked_clients never reached {n}: {blocked:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Sends a command without reading its reply.
+fn send(c: &mut Client, line: &str) -> anyhow::Result<()> {
+    let args: Vec<&str> = line.split_whitespace().collect();
+    c.send_raw(&test_harness::encode_command(&args))
+}
+
+#[test]
+fn blpop_wakes_on_a_push_from_another_client() -> anyhow::Result<()> {
+    on_both(|server, c| {
+        let mut waiter = server.client()?;
+        send(&mut waiter, "BLPOP k1 k2 0")?;
+        wait_blocked(server, 1)?;
+        // The element goes to the blocked client before any other command sees it.
+        let replies = c.pipeline(&[vec!["RPUSH", "k2", "v"], vec!["LLEN", "k2"]])?;
+        ensure!(
+            replies == vec![int(1), int(0)],
+            "push then length: {replies:?}"
+        );
+        ensure!(
+            waiter.read_frame()? == array(vec![bulk("k2"), bulk("v")]),
+            "BLPOP reply"
+        );
+        wait_blocked(server, 0)?;
+        // With data present BLPOP answers at once.
+        expect(c, "RPUSH k1 a b", int(2))?;
+        expect(
+            &mut waiter,
+            "BRPOP k1 0",
+            array(vec![bulk("k1"), bulk("b")]),
+        )?;
+        Ok(())
+    })
+}
+
+#[test]
+fn waiters_are_served_first_come_first_served() -> anyhow::Result<()> {
+    on_both(|server, c| {
+        let mut first = server.client()?;
+        let mut second = server.client()?;
+        send(&mut first, "BLPOP q 0")?;
+        wait_blocked(server, 1)?;
+        send(&mut second, "BLPOP q 0")?;
+        wait_blocked(server, 2)?;
+        expect(c, "RPUSH q one two", int(2))?;
+        ensure!(
+            first.read_frame()? == array(vec![bulk("q"), bulk("one")]),
+            "first waiter"
+        );
+        ensure!(
+            second.read_frame()? == array(vec![bulk("q"), bulk("two")]),
+            "second waiter"
+        );
+        expect(c, "EXISTS q", int(0))?;
+        Ok(())
+    })
+}
+
+#[test]
+fn timeouts_moves_sorted_sets_and_multi() -> anyhow::Result<()> {
+    on_both(|server, c| {
+        let started = Instant::now();
+        expect(c, "BLPOP nothing 0.2", Frame::NullArray)?;
+        ensure!(
+            started.elapsed() >= Duration::from_millis(150),
+            "timed out too early"
+        );
+        expect(c, "BLPOP k -1", err("ERR timeout is negative"))?;
+        expect(
+            c,
+            "BLPOP k x",
+            err("ERR timeout is not a float or out of range"),
+        )?;
+        expect(c, "SET str v", ok())?;
+        expect(
+            c,
+            "BLPOP str 0",
+            err("WRONGTYPE Operation against a key holding the wrong kind of value"),
+        )?;
+
+        let mut waiter = server.client()?;
+        send(&mut waiter, "BLMOVE src dst LEFT RIGHT 0")?;
+        wait_blocked(server, 1)?;
+        expect(c, "RPUSH src x", int(1))?;
+        ensure!(waiter.read_frame()? == bulk("x"), "BLMOVE reply");
+        expect(c, "LRANGE dst 0 -1", array(vec![bulk("x")]))?;
+
+        send(&mut waiter, "BZPOPMIN z 0")?;
+        wait_blocked(server, 1)?;
+        expect(c, "ZADD z 2 b 1 a", int(2))?;
+        ensure!(
+            waiter.read_frame()? == array(vec![bulk("z"), bulk("a"), bulk("1")]),
+            "BZPOPMIN reply"
+        );
+
+        // Inside MULTI a blocking command answers at once.
+        expect(c, "MULTI", ok())?;
+        expect(c, "BLPOP nothing 0", simple("QUEUED"))?;
+        expect(c, "EXEC", array(vec![Frame::NullArray]))?;
+        Ok(())
+    })
+}
+
+#[test]
+fn a_waiter_whose_client_left_takes_nothing() -> anyhow::Result<()> {
+    on_both(|server, c| {
+        let mut waiter = server.client()?;
+        send(&mut waiter, "BLPOP gone 0")?;
+        wait_blocked(server, 1)?;
+        drop(waiter);
+        wait_blocked(server, 0)?;
+        expect(c, "RPUSH gone v", int(1))?;
+        expect(c, "LLEN gone", int(1))?;
+        Ok(())
+    })
+}
