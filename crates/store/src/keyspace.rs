@@ -460,7 +460,12 @@ impl<'a> SlotGuard<'a> {
         // Redis `touchAllWatchedKeysInDb`: only watched keys that existed are signalled.
         for w in &self.table.watchers {
             let hash = self.ks.hash(&w.key);
-            if self.table.entries.find(hash, |e| e.key() == &*w.key).is_some() {
+            if self
+                .table
+                .entries
+                .find(hash, |e| e.key() == &*w.key)
+                .is_some()
+            {
                 w.touch(true);
             }
         }

@@ -253,7 +253,10 @@ fn stats_section(server: &Server, out: &mut String) {
     field(
         out,
         "pubsub_channels",
-        server.pubsub.active(crate::pubsub::Kind::Channel, None).len(),
+        server
+            .pubsub
+            .active(crate::pubsub::Kind::Channel, None)
+            .len(),
     );
     field(out, "pubsub_patterns", server.pubsub.pattern_count());
     field(out, "total_error_replies", s.total_error_replies.get());

@@ -239,12 +239,20 @@ fn write_key_spec(reply: &mut Reply<'_>, spec: &KeySpec) {
     let _ = reply.bulk(b"begin_search");
     let _ = reply.map(2);
     let _ = reply.bulk(b"type");
-    let Begin::Index(index) = spec.begin;
-    let _ = reply.bulk(b"index");
-    let _ = reply.bulk(b"spec");
-    let _ = reply.map(1);
-    let _ = reply.bulk(b"index");
-    let _ = reply.int(index.into());
+    match spec.begin {
+        Begin::Index(index) => {
+            let _ = reply.bulk(b"index");
+            let _ = reply.bulk(b"spec");
+            let _ = reply.map(1);
+            let _ = reply.bulk(b"index");
+            let _ = reply.int(index.into());
+        }
+        Begin::Unknown => {
+            let _ = reply.bulk(b"unknown");
+            let _ = reply.bulk(b"spec");
+            let _ = reply.map(0);
+        }
+    }
     let _ = reply.bulk(b"find_keys");
     let _ = reply.map(2);
     let _ = reply.bulk(b"type");
@@ -278,6 +286,11 @@ fn write_key_spec(reply: &mut Reply<'_>, spec: &KeySpec) {
                 let _ = reply.bulk(name.as_bytes());
                 let _ = reply.int(v.into());
             }
+        }
+        Find::Unknown => {
+            let _ = reply.bulk(b"unknown");
+            let _ = reply.bulk(b"spec");
+            let _ = reply.map(0);
         }
     }
 }
@@ -323,7 +336,7 @@ fn write_command_info(reply: &mut Reply<'_>, cmd: &Command, parent: Option<&Comm
             };
             write_key_spec(reply, &spec);
         }
-        Keys::Specs { specs, .. } => {
+        Keys::Specs { specs, .. } | Keys::Custom { specs, .. } => {
             let _ = reply.array(specs.len());
             for spec in specs {
                 write_key_spec(reply, spec);

@@ -9,7 +9,7 @@ use super::{cluster, connection_cmds, pubsub, server_cmds, transaction};
 use crate::session::ServerHandler;
 use store::cmd::{
     bitmaps as bm, blocking as bl, hashes as hs, hyperloglog as hll, keys as k, lists as ls,
-    sets as st, strings as s, zsets as zs,
+    sets as st, sort as so, strings as s, zsets as zs,
 };
 
 /// Command flags, as COMMAND reports them.
@@ -75,6 +75,13 @@ pub enum Keys {
         legacy: (i32, i32, i32),
         specs: &'static [KeySpec],
     },
+    /// Key specs that cannot say where every key is (SORT's STORE): a key finder does, as
+    /// Redis's `getkeys_proc`.
+    Custom {
+        legacy: (i32, i32, i32),
+        specs: &'static [KeySpec],
+        find: fn(&[Bytes], &mut Vec<usize>),
+    },
 }
 
 /// One Redis 7 key specification.
@@ -87,6 +94,7 @@ pub struct KeySpec {
 /// Where a key spec's search begins.
 pub enum Begin {
     Index(i32),
+    Unknown,
 }
 
 /// How a key spec finds its keys from where the search began.
@@ -101,14 +109,17 @@ pub enum Find {
         firstkey: i32,
         keystep: i32,
     },
+    Unknown,
 }
 
 impl KeySpec {
     /// Redis `getKeysUsingKeySpecs` for one spec; malformed counts find no keys.
     fn find_keys(&self, args: &[Bytes], out: &mut Vec<usize>) {
         let argc = args.len() as i64;
-        let Begin::Index(first) = self.begin;
-        let first = i64::from(first);
+        let first = match self.begin {
+            Begin::Index(first) => i64::from(first),
+            Begin::Unknown => return,
+        };
         let (last, step) = match self.find {
             Find::Range {
                 lastkey,
@@ -152,6 +163,7 @@ impl KeySpec {
                 }
                 return;
             }
+            Find::Unknown => return,
         };
         // Redis: a spec that runs past the arguments finds nothing (the command reports it).
         if last >= argc || last < first {
@@ -210,6 +222,10 @@ impl Command {
                 specs.iter().for_each(|s| s.find_keys(args, out));
                 return;
             }
+            Keys::Custom { find, .. } => {
+                find(args, out);
+                return;
+            }
         };
         let argc = args.len();
         let argc = argc as i32;
@@ -227,6 +243,10 @@ impl Command {
             Keys::None => (0, 0, 0),
             Keys::Range { first, last, step } => (first.into(), last.into(), step.into()),
             Keys::Specs {
+                legacy: (first, last, step),
+                ..
+            }
+            | Keys::Custom {
                 legacy: (first, last, step),
                 ..
             } => (first.into(), last.into(), step.into()),
@@ -2176,6 +2196,74 @@ pub static COMMANDS: &[Command] = &[
         "7.0.0",
         "Remove and return members with scores in a sorted set or block until one is available",
         Data(bl::bzmpop)
+    ),
+    // SORT.
+    cmd!(
+        "sort",
+        -2,
+        WRITE | DENYOOM | MOVABLEKEYS,
+        Keys::Custom {
+            legacy: (1, 1, 1),
+            specs: &[
+                KeySpec {
+                    flags: &["RO", "access"],
+                    begin: Begin::Index(1),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                },
+                KeySpec {
+                    flags: &["RO", "access"],
+                    begin: Begin::Unknown,
+                    find: Find::Unknown
+                },
+                KeySpec {
+                    flags: &["OW", "update"],
+                    begin: Begin::Unknown,
+                    find: Find::Unknown
+                }
+            ],
+            find: so::keys
+        },
+        ["write", "set", "sortedset", "list", "slow", "dangerous"],
+        [],
+        "generic",
+        "1.0.0",
+        "Sort the elements in a list, set or sorted set",
+        DataUnlocked(so::sort)
+    ),
+    cmd!(
+        "sort_ro",
+        -2,
+        READONLY | MOVABLEKEYS,
+        Keys::Custom {
+            legacy: (1, 1, 1),
+            specs: &[
+                KeySpec {
+                    flags: &["RO", "access"],
+                    begin: Begin::Index(1),
+                    find: Find::Range {
+                        lastkey: 0,
+                        keystep: 1,
+                        limit: 0
+                    }
+                },
+                KeySpec {
+                    flags: &["RO", "access"],
+                    begin: Begin::Unknown,
+                    find: Find::Unknown
+                }
+            ],
+            find: so::keys_ro
+        },
+        ["read", "set", "sortedset", "list", "slow", "dangerous"],
+        [],
+        "generic",
+        "7.0.0",
+        "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
+        DataUnlocked(so::sort_ro)
     ),
     // Strings.
     cmd!(

@@ -11,6 +11,7 @@ pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
 pub mod sets;
+pub mod sort;
 pub mod strings;
 pub mod zsets;
 
