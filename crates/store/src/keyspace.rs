@@ -206,7 +206,6 @@ impl<'a> SlotGuard<'a> {
         }
     }
 
-
     pub fn table(&self) -> &SlotTable {
         &self.table
     }

@@ -81,7 +81,10 @@ impl BootstrapPlan {
                 .ok()
                 .filter(|&p| p > 0)
                 .with_context(|| format!("cluster-bootstrap-peers: bad port in '{item}'"))?;
-            let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+            let host = host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string();
             if host.is_empty() {
                 bail!("cluster-bootstrap-peers: '{item}' has no host");
             }
@@ -222,13 +225,23 @@ async fn assemble(cluster: &Cluster, plan: &BootstrapPlan) -> anyhow::Result<Out
         call_checked(
             peer,
             plan,
-            &["CLUSTER", "ADDSLOTSRANGE", &first.to_string(), &last.to_string()],
+            &[
+                "CLUSTER",
+                "ADDSLOTSRANGE",
+                &first.to_string(),
+                &last.to_string(),
+            ],
         )
         .await?;
     }
     for (index, peer) in plan.peers.iter().enumerate() {
         // Refused only if the epoch is already set: then it stays as it is.
-        let _ = call(peer, plan, &["CLUSTER", "SET-CONFIG-EPOCH", &(index + 1).to_string()]).await;
+        let _ = call(
+            peer,
+            plan,
+            &["CLUSTER", "SET-CONFIG-EPOCH", &(index + 1).to_string()],
+        )
+        .await;
     }
 
     // 4. Everyone meets the coordinator, again while a peer does not know all nodes yet (a
@@ -258,9 +271,8 @@ async fn assemble(cluster: &Cluster, plan: &BootstrapPlan) -> anyhow::Result<Out
                 continue;
             }
             all_known = false;
-            let due = last_meet[index].is_none_or(|at| {
-                at.elapsed() > Duration::from_millis(handshake_timeout + 500)
-            });
+            let due = last_meet[index]
+                .is_none_or(|at| at.elapsed() > Duration::from_millis(handshake_timeout + 500));
             if due {
                 let args: Vec<&str> = meet_args.iter().map(String::as_str).collect();
                 if call_checked(peer, plan, &args).await.is_ok() {
@@ -368,7 +380,11 @@ async fn resolve(peer: &Peer) -> anyhow::Result<SocketAddr> {
 /// [`call`], with an error reply as an error.
 async fn call_checked(peer: &Peer, plan: &BootstrapPlan, args: &[&str]) -> anyhow::Result<Frame> {
     match call(peer, plan, args).await? {
-        Frame::Error(e) => bail!("{peer}: {} answered {}", args.join(" "), String::from_utf8_lossy(&e)),
+        Frame::Error(e) => bail!(
+            "{peer}: {} answered {}",
+            args.join(" "),
+            String::from_utf8_lossy(&e)
+        ),
         reply => Ok(reply),
     }
 }
@@ -445,8 +461,10 @@ mod tests {
 
     #[test]
     fn peers_sort_by_address_and_shape_must_fit() {
-        let mut cfg = config::Config::default();
-        cfg.cluster_bootstrap_peers = Some("127.0.0.1:7002, 127.0.0.1:7000,127.0.0.1:7001".into());
+        let mut cfg = config::Config {
+            cluster_bootstrap_peers: Some("127.0.0.1:7002, 127.0.0.1:7000,127.0.0.1:7001".into()),
+            ..Default::default()
+        };
         let plan = BootstrapPlan::from_config(&cfg).unwrap().unwrap();
         let ports: Vec<u16> = plan.peers.iter().map(|p| p.port).collect();
         assert_eq!(ports, [7000, 7001, 7002]);

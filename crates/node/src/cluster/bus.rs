@@ -31,10 +31,7 @@ pub(super) async fn accept_loop(cluster: Arc<Cluster>, listener: TcpListener) {
                 continue;
             }
         };
-        let local = stream
-            .local_addr()
-            .map(|a| ip_text(&a))
-            .unwrap_or_default();
+        let local = stream.local_addr().map(|a| ip_text(&a)).unwrap_or_default();
         let peer_ip = ip_text(&peer);
         tracing::debug!(peer = %peer, "Accepting cluster node connection");
         let pending = Arc::new(AtomicUsize::new(0));
@@ -150,9 +147,8 @@ async fn serve(
         () = write => {}
         () = read => {}
     }
-    if cluster.link_open(link) {
-        cluster.link_closed(link);
-    }
+    // Nothing happens if gossip closed the link itself.
+    cluster.link_closed(link);
 }
 
 /// Ticks the state machine every [`TICK_INTERVAL_MS`] (Redis's `clusterCron`).

@@ -230,8 +230,8 @@ impl Cluster {
                 })?,
             None => ClusterState::new(gossip_config(cfg), seed, now),
         };
-        let runtime = tokio::runtime::Handle::try_current()
-            .context("the cluster needs the Tokio runtime")?;
+        let runtime =
+            tokio::runtime::Handle::try_current().context("the cluster needs the Tokio runtime")?;
         let cluster = Arc::new_cyclic(|me| Cluster {
             inner: RwLock::new(Inner {
                 state,
@@ -257,8 +257,7 @@ impl Cluster {
     ) -> anyhow::Result<()> {
         for listener in listeners {
             let listener = tokio::net::TcpListener::from_std(listener)?;
-            self.runtime
-                .spawn(bus::accept_loop(self.clone(), listener));
+            self.runtime.spawn(bus::accept_loop(self.clone(), listener));
         }
         self.runtime.spawn(bus::cron(self.clone()));
         if let Some(plan) = plan {
@@ -334,7 +333,7 @@ impl Cluster {
         .map_err(|e| CmdError::err(e.to_string()))
     }
 
-    fn execute(&self, inner: &mut Inner, actions: Vec<Action>, lost_slots: &mut Vec<Box<SlotSet>>) {
+    fn execute(&self, inner: &mut Inner, actions: Vec<Action>, lost_slots: &mut Vec<SlotSet>) {
         for action in actions {
             match action {
                 Action::Connect {
@@ -400,7 +399,7 @@ impl Cluster {
                     ),
                     None => tracing::info!("This node is now a primary"),
                 },
-                Action::DeleteKeysInSlots { slots } => lost_slots.push(slots),
+                Action::DeleteKeysInSlots { slots } => lost_slots.push(*slots),
                 Action::Deliver {
                     channel, sharded, ..
                 } => {
@@ -443,11 +442,6 @@ impl Cluster {
             // Closed meanwhile.
             None => task.abort(),
         }
-    }
-
-    /// Whether `link` is still open as far as the state machine knows.
-    fn link_open(&self, link: LinkId) -> bool {
-        self.inner.read().links.contains_key(&link)
     }
 
     /// A link ended on its own (connection refused or lost, bad frame): tell gossip, unless

@@ -144,9 +144,18 @@ pub fn info_text(cluster: &Cluster) -> String {
     out.push_str("total_cluster_links_buffer_limit_exceeded:0\r\n");
     use std::sync::atomic::Ordering::Relaxed;
     for (name, value) in [
-        ("tessera_cluster_bus_bytes_sent", stats.bytes_sent.load(Relaxed)),
-        ("tessera_cluster_bus_bytes_received", stats.bytes_received.load(Relaxed)),
-        ("tessera_cluster_bus_frames_rejected", stats.rejected_frames.load(Relaxed)),
+        (
+            "tessera_cluster_bus_bytes_sent",
+            stats.bytes_sent.load(Relaxed),
+        ),
+        (
+            "tessera_cluster_bus_bytes_received",
+            stats.bytes_received.load(Relaxed),
+        ),
+        (
+            "tessera_cluster_bus_frames_rejected",
+            stats.rejected_frames.load(Relaxed),
+        ),
     ] {
         if value > 0 {
             let _ = write!(out, "{name}:{value}\r\n");
@@ -219,7 +228,8 @@ pub fn slots(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
         .collect();
     let w = ctx.reply.array(runs.len());
     for (range, owner) in runs {
-        let replicas: Vec<&ClusterNode> = st.replicas_of(&owner.id).filter(|r| !r.failed()).collect();
+        let replicas: Vec<&ClusterNode> =
+            st.replicas_of(&owner.id).filter(|r| !r.failed()).collect();
         let _ = ctx.reply.array(3 + replicas.len());
         let _ = ctx.reply.int(range.start.into());
         let _ = ctx.reply.int(range.end.into());
@@ -249,7 +259,11 @@ fn shard_node(reply: &mut Reply<'_>, inner: &Inner, node: &ClusterNode) {
         let _ = reply.bulk(node.hostname.as_bytes());
     }
     let _ = reply.bulk(b"role");
-    let _ = reply.bulk(if node.is_replica() { b"replica".as_slice() } else { b"master" });
+    let _ = reply.bulk(if node.is_replica() {
+        b"replica".as_slice()
+    } else {
+        b"master"
+    });
     let offset = if node.id == st.my_id() {
         st.myself().repl_offset
     } else {
@@ -309,13 +323,21 @@ pub fn links(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
         let pending = inner.link_pending(link.link);
         let _ = ctx.reply.map(6);
         let _ = ctx.reply.bulk(b"direction");
-        let _ = ctx.reply.bulk(if link.inbound { b"from".as_slice() } else { b"to" });
+        let _ = ctx.reply.bulk(if link.inbound {
+            b"from".as_slice()
+        } else {
+            b"to"
+        });
         let _ = ctx.reply.bulk(b"node");
         let _ = ctx.reply.bulk(node.as_bytes());
         let _ = ctx.reply.bulk(b"create-time");
-        let _ = ctx.reply.int(i64::try_from(link.created).unwrap_or(i64::MAX));
+        let _ = ctx
+            .reply
+            .int(i64::try_from(link.created).unwrap_or(i64::MAX));
         let _ = ctx.reply.bulk(b"events");
-        let _ = ctx.reply.bulk(if pending > 0 { b"rw".as_slice() } else { b"r" });
+        let _ = ctx
+            .reply
+            .bulk(if pending > 0 { b"rw".as_slice() } else { b"r" });
         let _ = ctx.reply.bulk(b"send-buffer-allocated");
         let _ = ctx.reply.int(pending as i64);
         let _ = ctx.reply.bulk(b"send-buffer-used");
@@ -470,7 +492,8 @@ pub fn meet(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
         None => port.saturating_add(10_000),
     };
     let ip = String::from_utf8_lossy(&args[2]).into_owned();
-    cluster.command(|state, now| state.meet(now, &ip, port, cport))
+    cluster
+        .command(|state, now| state.meet(now, &ip, port, cport))
         .map_err(|_| {
             CmdError::err(format!(
                 "Invalid node address specified: {ip}:{}",
