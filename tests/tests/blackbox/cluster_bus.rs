@@ -280,13 +280,36 @@ fn redis_cli_creates_and_checks_six_nodes() -> anyhow::Result<()> {
     wait_until(CONVERGE, "the hostname gossiped", || {
         Ok(cluster_nodes(&mut a)?.contains(&format!(":{b_port}@{},n1.example ", b_port + 10000)))
     })?;
-    expect(&mut a, "GET bar", err(&format!("MOVED 5061 127.0.0.1:{b_port}")))?;
-    expect(&mut a, "CONFIG SET cluster-preferred-endpoint-type hostname", ok())?;
-    expect(&mut a, "GET bar", err(&format!("MOVED 5061 n1.example:{b_port}")))?;
-    expect(&mut a, "GET foo", err(&format!("MOVED 12182 ?:{}", servers[4].port())))?;
+    expect(
+        &mut a,
+        "GET bar",
+        err(&format!("MOVED 5061 127.0.0.1:{b_port}")),
+    )?;
+    expect(
+        &mut a,
+        "CONFIG SET cluster-preferred-endpoint-type hostname",
+        ok(),
+    )?;
+    expect(
+        &mut a,
+        "GET bar",
+        err(&format!("MOVED 5061 n1.example:{b_port}")),
+    )?;
+    expect(
+        &mut a,
+        "GET foo",
+        err(&format!("MOVED 12182 ?:{}", servers[4].port())),
+    )?;
     let slots = a.cmd(&["CLUSTER", "SLOTS"])?.to_string();
-    ensure!(slots.contains("n1.example") && slots.contains("127.0.0.1"), "{slots}");
-    expect(&mut a, "CONFIG SET cluster-preferred-endpoint-type unknown-endpoint", ok())?;
+    ensure!(
+        slots.contains("n1.example") && slots.contains("127.0.0.1"),
+        "{slots}"
+    );
+    expect(
+        &mut a,
+        "CONFIG SET cluster-preferred-endpoint-type unknown-endpoint",
+        ok(),
+    )?;
     expect(&mut a, "GET bar", err(&format!("MOVED 5061 :{b_port}")))?;
     Ok(())
 }
