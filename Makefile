@@ -15,14 +15,14 @@ APT_PACKAGES := redis-server redis-tools
 .PHONY: help build run stop test bench lint clean deps deps-apt deps-python
 
 help:
-	@echo "make run    build, start one node on 127.0.0.1:7000 (cluster mode, all 16384 slots)"
-	@echo "make stop   stop that node"
+	@echo "make run    build, start 3 masters on 127.0.0.1:7000-7002 that form a cluster by themselves"
+	@echo "make stop   stop them"
 	@echo "make test   install what the tests need, build the server, run every test"
 	@echo "make bench  tessera-server against Debian's redis-server, side by side (scripts/bench.sh)"
 	@echo "make lint   rustfmt check and clippy with warnings as errors"
 	@echo "make build  release build of tessera-server (target/release/tessera-server)"
 	@echo "make deps   install what is missing: Debian's $(APT_PACKAGES), Python's redis"
-	@echo "make clean  stop the node, remove run/ and cargo's target/"
+	@echo "make clean  stop the nodes, remove run/ and cargo's target/"
 
 build:
 	$(CARGO) build --release -p tessera-node

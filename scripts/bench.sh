@@ -17,8 +17,16 @@
 #   slot instead, which is not a workload either).
 # - Stops every server it started when it exits, however it exits.
 #
+# - Memory of collections, on the cluster-enabled pair: 1,000,000 hashes of 10 small fields,
+#   100,000 sorted sets of 100 members, 100,000 sets of 100 integers (BENCH_COLLECTIONS=0
+#   skips it).
+# - Collection throughput: LPUSH LPOP SADD HSET ZADD (redis-benchmark's own tests, one key
+#   each) and ZRANGE of 10 members with scores from a 100-member sorted set.
+#
 # Knobs (environment): BENCH_RUNS (3), BENCH_N_P1 / BENCH_N_P16 (requests per SET/GET/INCR
-# test), BENCH_N_MSET_P1 / BENCH_N_MSET_P16 (requests per MSET run), BENCH_KEYS (1000000).
+# test), BENCH_N_MSET_P1 / BENCH_N_MSET_P16 (requests per MSET run), BENCH_KEYS (1000000),
+# BENCH_N_COLL_P1 / BENCH_N_COLL_P16 (requests per collection test), BENCH_COLL_SCALE (1:
+# divides the collection memory workloads' key counts).
 # The defaults make each redis-benchmark run take about 5-10 s on 2 shared vCPUs.
 set -euo pipefail
 
@@ -29,6 +37,10 @@ N_P16="${BENCH_N_P16:-3000000}"
 N_MSET_P1="${BENCH_N_MSET_P1:-1000000}"
 N_MSET_P16="${BENCH_N_MSET_P16:-2500000}"
 KEYS="${BENCH_KEYS:-1000000}"
+N_COLL_P1="${BENCH_N_COLL_P1:-400000}"
+N_COLL_P16="${BENCH_N_COLL_P16:-2000000}"
+COLLECTIONS="${BENCH_COLLECTIONS:-1}"
+COLL_SCALE="${BENCH_COLL_SCALE:-1}"
 CLIENTS=50
 RANDOM_KEYSPACE=100000
 VALUE_SIZE=16
@@ -179,20 +191,21 @@ awk -v n="$KEYS" 'BEGIN {
     }
 }' >"$LOAD_FILE"
 
-# measure_memory NAME: prints "used_before used_after rss_before rss_after".
+# measure_memory NAME [FILE KEYS]: prints "used_before used_after rss_before rss_after".
 measure_memory() {
     local port_var="PORT_$1" pid_var="PID_$1"
     local port="${!port_var}" pid="${!pid_var}"
+    local file="${2:-$LOAD_FILE}" keys="${3:-$KEYS}"
     cli "$port" flushall >/dev/null
     sleep 1
     local used0 rss0 used1 rss1 loaded
     used0="$(info_field "$port" used_memory)"
     rss0="$(rss_bytes "$pid")"
     local pipe_out
-    pipe_out="$(cli "$port" --pipe <"$LOAD_FILE" 2>&1)"
-    grep -q "errors: 0, replies: $KEYS" <<<"$pipe_out" || die "$1: loading failed: $pipe_out"
+    pipe_out="$(cli "$port" --pipe <"$file" 2>&1)"
+    grep -q "errors: 0, replies: $keys" <<<"$pipe_out" || die "$1: loading failed: $pipe_out"
     loaded="$(cli "$port" dbsize)"
-    [[ "$loaded" == "$KEYS" ]] || die "$1: DBSIZE is $loaded after loading $KEYS keys"
+    [[ "$loaded" == "$keys" ]] || die "$1: DBSIZE is $loaded after loading $keys keys"
     sleep 1
     used1="$(info_field "$port" used_memory)"
     rss1="$(rss_bytes "$pid")"
@@ -221,6 +234,57 @@ for mode in cluster standalone; do
 done
 echo
 rm -f "$LOAD_FILE"
+
+# ---- memory of collections -----------------------------------------------------------------
+
+# collection_file KIND COUNT: a RESP file creating COUNT keys of KIND.
+collection_file() {
+    awk -v kind="$1" -v n="$2" 'function bulk(s) { return "$" length(s) "\r\n" s "\r\n" }
+    BEGIN {
+        for (i = 0; i < n; i++) {
+            if (kind == "hash") {
+                out = "*22\r\n" bulk("HSET") bulk("hash:" i)
+                for (f = 0; f < 10; f++) out = out bulk("field" f) bulk("value" f)
+            } else if (kind == "zset") {
+                out = "*202\r\n" bulk("ZADD") bulk("zset:" i)
+                for (m = 0; m < 100; m++) out = out bulk(m * 1.5) bulk("member:" m)
+            } else {
+                out = "*102\r\n" bulk("SADD") bulk("set:" i)
+                for (m = 0; m < 100; m++) out = out bulk(1000 + m)
+            }
+            printf "%s", out
+        }
+    }'
+}
+
+if [[ "$COLLECTIONS" == 1 ]]; then
+    echo "## Memory of collections"
+    echo
+    echo "Loaded with \`redis-cli --pipe\` into the cluster-enabled pair after FLUSHALL; (after -"
+    echo "before) / keys. Default \`*-max-listpack-*\`/\`set-max-intset-entries\` on both."
+    echo
+    echo "| workload | redis used_memory | tessera used_memory | ratio | redis RSS | tessera RSS | ratio |"
+    echo "|---|---|---|---|---|---|---|"
+    for spec in "hash 1000000 hashes of 10 fields (field0..9 -> value0..9)" \
+        "zset 100000 sorted sets of 100 members (scores 0..148.5)" \
+        "set 100000 sets of 100 integers (1000..1099)"; do
+        read -r kind count label <<<"$spec"
+        count=$((count / COLL_SCALE))
+        file="$WORK/$kind.resp"
+        collection_file "$kind" "$count" >"$file"
+        redis_mem="$(measure_memory redis_cluster "$file" "$count")"
+        tessera_mem="$(measure_memory tessera_cluster "$file" "$count")"
+        read -r ru0 ru1 rr0 rr1 <<<"$redis_mem"
+        read -r tu0 tu1 tr0 tr1 <<<"$tessera_mem"
+        awk -v l="$count $label" -v k="$count" -v ru=$((ru1 - ru0)) -v tu=$((tu1 - tu0)) \
+            -v rr=$((rr1 - rr0)) -v tr=$((tr1 - tr0)) 'BEGIN {
+            printf "| %s | %.1f B/key | %.1f B/key | %.2f | %.1f B/key | %.1f B/key | %.2f |\n",
+                l, ru / k, tu / k, (ru > 0 ? tu / ru : 0), rr / k, tr / k, (rr > 0 ? tr / rr : 0)
+        }'
+        rm -f "$file"
+    done
+    echo
+fi
 
 # ---- throughput and latency ----------------------------------------------------------------
 
@@ -251,6 +315,37 @@ bench cluster 1 "$N_P1" set,get,incr
 bench cluster 16 "$N_P16" set,get,incr
 bench standalone 1 "$N_MSET_P1" mset
 bench standalone 16 "$N_MSET_P16" mset
+bench cluster 1 "$N_COLL_P1" lpush,lpop,sadd,hset,zadd
+bench cluster 16 "$N_COLL_P16" lpush,lpop,sadd,hset,zadd
+
+# bench_command MODE PIPELINE REQUESTS COMMAND...: like bench, for one custom command.
+bench_command() {
+    local mode="$1" pipeline="$2" requests="$3"
+    shift 3
+    local line=(-c "$CLIENTS" -n "$requests" -P "$pipeline" --csv "$@")
+    BENCH_LINES+=("redis-benchmark -h 127.0.0.1 -p <port> ${line[*]}   ($mode pair)")
+    local run server port_var
+    for run in $(seq "$RUNS"); do
+        for server in redis tessera; do
+            port_var="PORT_${server}_$mode"
+            echo "  $mode -P $pipeline $*: $server, run $run/$RUNS" >&2
+            redis-benchmark -h 127.0.0.1 -p "${!port_var}" "${line[@]}" |
+                tr -d '"\r' |
+                awk -F, -v m="$mode" -v p="$pipeline" -v s="$server" -v r="$run" -v t="$1" \
+                    'NR > 1 && NF >= 7 { print m "\t" p "\t" s "\t" r "\t" t "\t" $2 "\t" $5 "\t" $7 }' \
+                    >>"$RESULTS"
+        done
+    done
+}
+
+for server in redis tessera; do
+    port_var="PORT_${server}_cluster"
+    cli "${!port_var}" del zrange:bench >/dev/null
+    for m in $(seq 0 99); do echo "ZADD zrange:bench $m member:$m"; done |
+        cli "${!port_var}" >/dev/null
+done
+bench_command cluster 1 "$N_COLL_P1" ZRANGE zrange:bench 0 9 WITHSCORES
+bench_command cluster 16 "$N_COLL_P16" ZRANGE zrange:bench 0 9 WITHSCORES
 
 echo "## Throughput and latency"
 echo

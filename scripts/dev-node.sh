@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# The node `make run` starts and `make stop` stops: one tessera-server on 127.0.0.1:7000 in
-# cluster mode, owning all 16384 slots, with its files in run/7000/.
+# The local cluster `make run` starts and `make stop` stops: three tessera-server masters on
+# 127.0.0.1:7000-7002 (bus ports 17000-17002), with their files in run/<port>/. They form the
+# cluster by themselves (self-assembly, `cluster-bootstrap-peers`): the node on 7000 gives
+# each master a third of the slots and introduces them; nothing else is needed. Starting
+# again reuses run/: the nodes keep their ids and slots (nodes.conf) and do not re-assemble.
 #
 # Usage: scripts/dev-node.sh start|stop
-# Owns: starting, slot assignment and stopping of that one node. Does not build the server
-# (`make run` does) and does not install redis-cli (`make deps` does).
+# Owns: starting and stopping those nodes and waiting for cluster_state:ok. Does not build the
+# server (`make run` does) and does not install redis-cli (`make deps` does).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PORT=7000
-NODE_DIR="$ROOT/run/$PORT"
-PIDFILE="$NODE_DIR/tessera-server.pid"
-LOGFILE="$NODE_DIR/tessera-server.log"
-SERVER="$ROOT/target/release/tessera-server"
-SLOT_COUNT=16384
+PORTS=(7000 7001 7002)
+PEERS="127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002"
+SERVER="${TESSERA_SERVER:-${CARGO_TARGET_DIR:-$ROOT/target}/release/tessera-server}"
+# How long the nodes may take to agree (they start at once; a new cluster needs a few
+# seconds: gossip, then Redis's 2 s writable delay).
+FORM_TIMEOUT=60
 
 die() {
     echo "error: $*" >&2
@@ -21,14 +24,22 @@ die() {
 }
 
 cli() {
-    redis-cli -h 127.0.0.1 -p "$PORT" "$@"
+    local port="$1"
+    shift
+    redis-cli -h 127.0.0.1 -p "$port" "$@"
 }
 
-# The pid of our node if it is alive, from the pidfile; nothing otherwise.
+node_dir() { echo "$ROOT/run/$1"; }
+pidfile() { echo "$ROOT/run/$1/tessera-server.pid"; }
+logfile() { echo "$ROOT/run/$1/tessera-server.log"; }
+
+# The pid of the node on `port` if it is alive, from its pidfile; nothing otherwise.
 running_pid() {
-    [[ -f "$PIDFILE" ]] || return 0
+    local file
+    file="$(pidfile "$1")"
+    [[ -f "$file" ]] || return 0
     local pid
-    pid="$(tr -dc '0-9' <"$PIDFILE")"
+    pid="$(tr -dc '0-9' <"$file")"
     [[ -n "$pid" ]] || return 0
     if [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == "tessera-server" ]]; then
         echo "$pid"
@@ -36,7 +47,7 @@ running_pid() {
 }
 
 port_taken() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 # Polls `condition` (a command) every 0.1 s for up to `seconds`.
@@ -56,101 +67,103 @@ process_gone() {
 }
 
 answers_ping() {
-    [[ "$(cli ping 2>/dev/null)" == "PONG" ]]
+    [[ "$(cli "$1" ping 2>/dev/null)" == "PONG" ]]
 }
 
-cluster_ok() {
-    cli cluster info 2>/dev/null | tr -d '\r' | grep -x 'cluster_state:ok' >/dev/null
+all_ok() {
+    local port
+    for port in "${PORTS[@]}"; do
+        cli "$port" cluster info 2>/dev/null | tr -d '\r' | grep -x 'cluster_state:ok' >/dev/null || return 1
+    done
 }
 
-# Slot ranges this node does not serve yet, as "a b" lines, from its CLUSTER NODES line.
-missing_slot_ranges() {
-    cli cluster nodes | awk -v n="$SLOT_COUNT" '
-        $3 ~ /myself/ {
-            for (i = 9; i <= NF; i++) {
-                if ($i ~ /^\[/) continue
-                split($i, r, "-")
-                hi = (2 in r) ? r[2] : r[1]
-                for (s = r[1]; s <= hi; s++) owned[s] = 1
-                delete r
-            }
-        }
-        END {
-            start = -1
-            for (s = 0; s < n; s++) {
-                if (!(s in owned) && start < 0) start = s
-                if ((s in owned) && start >= 0) { print start, s - 1; start = -1 }
-            }
-            if (start >= 0) print start, n - 1
-        }'
+start_node() {
+    local port="$1" pid
+    pid="$(running_pid "$port")"
+    if [[ -n "$pid" ]]; then
+        echo "tessera-server is already running on 127.0.0.1:$port (pid $pid)."
+        return 0
+    fi
+    local taken
+    for taken in "$port" $((port + 10000)); do
+        if port_taken "$taken"; then
+            local who=""
+            if command -v ss >/dev/null; then
+                who="$(ss -Hltnp "sport = :$taken" 2>/dev/null | grep -o 'users:.*' | head -n1 || true)"
+            fi
+            die "port $taken on 127.0.0.1 is already in use by another process${who:+ ($who)}; stop it and run 'make run' again"
+        fi
+    done
+    mkdir -p "$(node_dir "$port")"
+    rm -f "$(pidfile "$port")"
+    "$SERVER" \
+        --cluster-enabled yes --cluster-config-file nodes.conf --dir "$(node_dir "$port")" \
+        --bind 127.0.0.1 --port "$port" --cluster-announce-ip 127.0.0.1 \
+        --cluster-bootstrap-peers "$PEERS" \
+        --daemonize yes --pidfile "$(pidfile "$port")" --logfile "$(logfile "$port")"
 }
 
 start() {
     command -v redis-cli >/dev/null || die "redis-cli not found: run 'make deps'"
     [[ -x "$SERVER" ]] || die "$SERVER not built: run 'make build'"
-    local pid
-    pid="$(running_pid)"
-    if [[ -n "$pid" ]]; then
-        echo "tessera-server is already running on 127.0.0.1:$PORT (pid $pid)."
-    else
-        if port_taken; then
-            local who=""
-            if command -v ss >/dev/null; then
-                who="$(ss -Hltnp "sport = :$PORT" 2>/dev/null | grep -o 'users:.*' | head -n1 || true)"
-            fi
-            die "port $PORT on 127.0.0.1 is already in use by another process${who:+ ($who)}; stop it and run 'make run' again"
-        fi
-        mkdir -p "$NODE_DIR"
-        rm -f "$PIDFILE"
-        "$SERVER" \
-            --cluster-enabled yes --cluster-config-file nodes.conf --dir "$NODE_DIR" \
-            --bind 127.0.0.1 --port "$PORT" --cluster-announce-ip 127.0.0.1 \
-            --daemonize yes --pidfile "$PIDFILE" --logfile "$LOGFILE"
-        if ! wait_for 10 answers_ping; then
-            echo "tessera-server did not answer PING on 127.0.0.1:$PORT; the end of its log:" >&2
-            tail -n 20 "$LOGFILE" >&2 || true
+    local began port
+    began="$(date +%s.%N)"
+    for port in "${PORTS[@]}"; do
+        start_node "$port"
+    done
+    for port in "${PORTS[@]}"; do
+        if ! wait_for 10 answers_ping "$port"; then
+            echo "tessera-server did not answer PING on 127.0.0.1:$port; the end of its log:" >&2
+            tail -n 20 "$(logfile "$port")" >&2 || true
             exit 1
         fi
-        pid="$(running_pid)"
-        [[ -n "$pid" ]] || die "something answers on port $PORT, but not the tessera-server started from $NODE_DIR"
-        echo "Started tessera-server on 127.0.0.1:$PORT (pid $pid, files in run/$PORT/)."
+        [[ -n "$(running_pid "$port")" ]] ||
+            die "something answers on port $port, but not the tessera-server started from run/$port"
+    done
+    if ! wait_for "$FORM_TIMEOUT" all_ok; then
+        echo "error: the nodes did not reach cluster_state:ok within ${FORM_TIMEOUT} s." >&2
+        echo "       Logs: run/<port>/tessera-server.log. A run/ left by an older 'make run' (one" >&2
+        echo "       node owning every slot) cannot assemble: 'make stop && rm -rf run', then 'make run'." >&2
+        exit 1
     fi
-
-    local assigned
-    assigned="$(cli cluster info | tr -d '\r' | awk -F: '$1 == "cluster_slots_assigned" { print $2 }')"
-    if [[ "$assigned" != "$SLOT_COUNT" ]]; then
-        local ranges
-        ranges="$(missing_slot_ranges | tr '\n' ' ')"
-        # shellcheck disable=SC2086 # the ranges are pairs of numbers, split on purpose
-        [[ "$(cli cluster addslotsrange $ranges)" == "OK" ]] || die "CLUSTER ADDSLOTSRANGE $ranges failed"
-        echo "Assigned slots $(awk '{ for (i = 1; i < NF; i += 2) printf "%s-%s ", $i, $(i + 1) }' <<<"$ranges")to this node."
-    fi
-    wait_for 10 cluster_ok || die "the node did not reach cluster_state:ok; see $LOGFILE"
+    local took
+    took="$(awk -v a="$began" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')"
+    echo
+    cli 7000 cluster nodes | awk '{ printf "  %s  %-22s %s\n", substr($1, 1, 8), $2, $9 }'
     cat <<EOF
-cluster_state:ok, all $SLOT_COUNT slots on this node.
 
-Connect:  redis-cli -c -p $PORT
+cluster_state:ok on all ${#PORTS[@]} nodes (${took} s after start).
+
+Connect:  redis-cli -c -p 7000
+Check:    redis-cli --cluster check 127.0.0.1:7000
 Stop:     make stop
-Log:      run/$PORT/tessera-server.log
+Logs:     run/<port>/tessera-server.log
 EOF
 }
 
-stop() {
-    local pid
-    pid="$(running_pid)"
+stop_node() {
+    local port="$1" pid
+    pid="$(running_pid "$port")"
     if [[ -z "$pid" ]]; then
-        rm -f "$PIDFILE"
-        echo "No tessera-server from run/$PORT is running."
+        rm -f "$(pidfile "$port")"
+        echo "No tessera-server from run/$port is running."
         return 0
     fi
     kill -TERM "$pid"
     if wait_for 10 process_gone "$pid"; then
-        echo "Stopped tessera-server (pid $pid)."
+        echo "Stopped tessera-server on port $port (pid $pid)."
     else
         kill -KILL "$pid" 2>/dev/null || true
         echo "tessera-server (pid $pid) did not stop within 10 s after SIGTERM; killed it." >&2
     fi
-    rm -f "$PIDFILE"
+    rm -f "$(pidfile "$port")"
+}
+
+stop() {
+    local port
+    for port in "${PORTS[@]}"; do
+        stop_node "$port"
+    done
 }
 
 case "${1:-}" in

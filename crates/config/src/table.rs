@@ -473,6 +473,13 @@ directive_table! {
     bind: Vec<String> = "bind" [] BindSpec;
     replicaof: Option<ReplicaOf> = "replicaof" / "slaveof" [IMMUTABLE] ReplicaOfSpec;
     latency_tracking_info_percentiles: Vec<f64> = "latency-tracking-info-percentiles" [] LatencyPercentilesSpec;
+
+    // Tessera extensions (not in Redis; hidden so that `CONFIG GET *` lists what Redis
+    // lists): self-assembly of a new cluster (docs/configuration.md).
+    cluster_bootstrap_peers: Option<String> = "cluster-bootstrap-peers" [IMMUTABLE HIDDEN] optional_string();
+    cluster_bootstrap_masters: u32 = "cluster-bootstrap-masters" [IMMUTABLE HIDDEN] integer(Int, 0, 16384, 0);
+    cluster_bootstrap_replicas_per_master: u32 = "cluster-bootstrap-replicas-per-master" [IMMUTABLE HIDDEN]
+        integer(Int, 0, INT_MAX, 0);
 }
 
 #[cfg(test)]
@@ -514,7 +521,10 @@ mod tests {
                 "rdb-key-save-delay",
                 "key-load-delay",
                 "watchdog-period",
-                "loading-process-events-interval-bytes"
+                "loading-process-events-interval-bytes",
+                "cluster-bootstrap-peers",
+                "cluster-bootstrap-masters",
+                "cluster-bootstrap-replicas-per-master"
             ]
         );
     }

@@ -3,12 +3,13 @@
 //! Map of the binary: `main` (arguments, daemonize, logging, runtime, signals), `server`
 //! (shared state, listener, cron), `connection` (the per-client read/execute/write loop),
 //! `session` (per-connection state), `commands` (the command table, dispatch and the server,
-//! connection and cluster commands), `cluster_state` (node id, slots, nodes.conf, routing),
+//! connection and cluster commands), `cluster` (the gossip state machine's driver: the bus,
+//! nodes.conf, routing, self-assembly),
 //! `clients` (the client registry), `stats`, `logging`, `alloc`.
 
 mod alloc;
 mod clients;
-mod cluster_state;
+mod cluster;
 mod commands;
 mod connection;
 mod logging;
@@ -212,10 +213,28 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
         tracing::warn!(error = %e, "Failed to write PID file");
     }
     let listeners = server::bind_listeners(&cfg)?;
+    let bus = if cfg.cluster_enabled {
+        let port = cluster::bus_port(&cfg);
+        let listeners = server::bind_listeners_on(&cfg, port)
+            .with_context(|| format!("listening on the cluster bus port {port}"))?;
+        Some((listeners, cluster::BootstrapPlan::from_config(&cfg)?))
+    } else {
+        None
+    };
     let pidfile = cfg.pidfile.clone();
     let server = Arc::new(server::Server::new(cfg, file)?);
     if let Some(cluster) = &server.cluster {
         tracing::info!("Cluster node id {}", cluster.my_id());
+        // PUBLISH/SPUBLISH received from other nodes reach this node's subscribers.
+        let weak = Arc::downgrade(&server);
+        cluster.set_delivery(Box::new(move |channel, message, sharded| {
+            if let Some(server) = weak.upgrade() {
+                server.deliver_local(channel, message, sharded);
+            }
+        }));
+        if let Some((listeners, plan)) = bus {
+            cluster.start(listeners, plan)?;
+        }
     }
     tracing::warn!("Server initialized");
     server.serve_on(listeners)?;

@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 use crate::clients::Clients;
-use crate::cluster_state::Cluster;
+use crate::cluster::Cluster;
 use crate::stats::{CommandStats, SlowLog};
 
 /// Unix time in milliseconds.
@@ -90,7 +90,7 @@ pub struct Server {
     pub stats: ServerStats,
     pub command_stats: CommandStats,
     pub slowlog: Mutex<SlowLog>,
-    pub cluster: Option<Cluster>,
+    pub cluster: Option<Arc<Cluster>>,
     pub run_id: String,
     pub started: Instant,
     pub lastsave: AtomicI64,
@@ -115,21 +115,34 @@ pub struct Server {
 }
 
 impl Server {
+    /// Delivers a Pub/Sub message to this node's subscribers; returns how many received it.
+    pub fn deliver_local(&self, channel: &[u8], message: &[u8], sharded: bool) -> usize {
+        let limit = self.config.read().client_output_buffer_limit.pubsub;
+        let now = unix_ms();
+        if sharded {
+            self.pubsub.publish_shard(channel, message, &limit, now)
+        } else {
+            self.pubsub.publish(channel, message, &limit, now)
+        }
+    }
+
     pub fn new(cfg: config::Config, config_file: Option<PathBuf>) -> anyhow::Result<Server> {
         let now = unix_ms();
-        let cluster = if cfg.cluster_enabled {
-            Some(Cluster::load(&cfg).context("loading the cluster configuration")?)
-        } else {
-            None
-        };
         // Cluster mode keeps `databases` too (COPY ... DB n checks the range before refusing),
         // but only database 0 can be selected; the others are never built.
         let databases = cfg.databases as usize;
+        let dbs = Databases::new(databases);
+        let cluster = match dbs.get(0) {
+            Some(db0) if cfg.cluster_enabled => {
+                Some(Cluster::load(&cfg, db0).context("loading the cluster configuration")?)
+            }
+            _ => None,
+        };
         let settings = store_settings(&cfg);
         let port = cfg.port;
         let slowlog_threshold = cfg.slowlog_log_slower_than;
         Ok(Server {
-            dbs: Databases::new(databases),
+            dbs,
             settings: RwLock::new(settings),
             config: RwLock::new(cfg),
             config_file,
@@ -212,6 +225,14 @@ pub fn random_hex40() -> String {
 /// `*` is every IPv4 address, `::*` every IPv6 address (IPv6-only, so both can coexist), a
 /// leading `-` marks an address whose failure to bind is not fatal, and host names resolve.
 pub fn bind_listeners(cfg: &config::Config) -> anyhow::Result<Vec<std::net::TcpListener>> {
+    bind_listeners_on(cfg, cfg.port)
+}
+
+/// [`bind_listeners`] on another port (the cluster bus listens on the same addresses).
+pub fn bind_listeners_on(
+    cfg: &config::Config,
+    port: u16,
+) -> anyhow::Result<Vec<std::net::TcpListener>> {
     use socket2::{Domain, Socket, Type};
     use std::net::ToSocketAddrs;
     let mut listeners = Vec::new();
@@ -226,14 +247,14 @@ pub fn bind_listeners(cfg: &config::Config) -> anyhow::Result<Vec<std::net::TcpL
             None => (false, addr.clone()),
         };
         let resolved: Vec<std::net::SocketAddr> = match host.as_str() {
-            "*" => vec![(std::net::Ipv4Addr::UNSPECIFIED, cfg.port).into()],
-            "::*" => vec![(std::net::Ipv6Addr::UNSPECIFIED, cfg.port).into()],
-            h => match (h, cfg.port).to_socket_addrs() {
+            "*" => vec![(std::net::Ipv4Addr::UNSPECIFIED, port).into()],
+            "::*" => vec![(std::net::Ipv6Addr::UNSPECIFIED, port).into()],
+            h => match (h, port).to_socket_addrs() {
                 Ok(addrs) => addrs.take(1).collect(),
                 Err(_) if optional => continue,
                 Err(e) => anyhow::bail!(
                     "Warning: Could not create server TCP listening socket {h}:{}: {e}",
-                    cfg.port
+                    port
                 ),
             },
         };
@@ -254,13 +275,13 @@ pub fn bind_listeners(cfg: &config::Config) -> anyhow::Result<Vec<std::net::TcpL
                 Err(_) if optional => continue,
                 Err(e) => anyhow::bail!(
                     "Warning: Could not create server TCP listening socket {host}:{}: {e}",
-                    cfg.port
+                    port
                 ),
             }
         }
     }
     if listeners.is_empty() {
-        anyhow::bail!("Failed listening on port {} (tcp), aborting.", cfg.port);
+        anyhow::bail!("Failed listening on port {} (tcp), aborting.", port);
     }
     Ok(listeners)
 }

@@ -6,7 +6,8 @@
 //! - [`Server`] (`server`): starts one server process of a [`ServerKind`] in its own
 //!   [`TempDir`], waits until it answers `PING`, stops it with SIGTERM ([`Server::stop`]) or
 //!   kills and reaps it when dropped. [`tessera_server_path`] says where the binary is looked
-//!   for.
+//!   for. [`Server::start_cluster_nodes`] starts N cluster nodes at once on free ports (bus
+//!   ports free too); [`Server::kill9`] and [`Server::restart`] crash and revive one.
 //! - [`Client`] (`client`): one blocking TCP connection with timeouts, so a hung server fails
 //!   a test instead of hanging it; replies as [`resp::Frame`]s or as their exact bytes.
 //! - [`redis_cli`], [`redis_benchmark`] (`tools`): run the real tools with a deadline.

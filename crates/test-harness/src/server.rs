@@ -5,7 +5,9 @@
 //! start returns only once the process has logged `Ready to accept connections` and answered
 //! `PING`; if the port was taken in the meantime by another process the start is retried on a
 //! new port. The process is killed (SIGKILL) and reaped when the [`Server`] is dropped, or
-//! shut down with SIGTERM by [`Server::stop`].
+//! shut down with SIGTERM by [`Server::stop`]. [`Server::start_cluster_nodes`] starts several
+//! cluster nodes at once on ports chosen together (their bus ports free too), and
+//! [`Server::kill9`] / [`Server::restart`] kill a node and bring it back on its files.
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -132,6 +134,8 @@ impl WorkDir {
 pub struct Server {
     kind: ServerKind,
     port: u16,
+    /// The arguments after the harness's own (for [`Server::restart`]).
+    extra_args: Vec<String>,
     /// `None` once the process has been stopped.
     child: Option<Child>,
     log_path: PathBuf,
@@ -182,37 +186,113 @@ impl Server {
         Ok(server)
     }
 
+    /// Starts `n` cluster-enabled servers (`--cluster-enabled yes`) at once, on ports chosen
+    /// together so that each port and its bus port (`port + 10000`) are free, and waits until
+    /// all are ready. `extra_args` gets every chosen port (in the servers' order), so that a
+    /// node's arguments can name its peers. No retry on another port: the ports are known to
+    /// the caller.
+    pub fn start_cluster_nodes(
+        kind: ServerKind,
+        n: usize,
+        extra_args: impl Fn(&[u16]) -> Vec<String>,
+    ) -> anyhow::Result<Vec<Server>> {
+        let ports = (0..n)
+            .map(|_| free_port())
+            .collect::<anyhow::Result<Vec<u16>>>()?;
+        let mut args = vec!["--cluster-enabled".to_string(), "yes".to_string()];
+        args.extend(extra_args(&ports));
+        let mut servers = Vec::with_capacity(n);
+        for &port in &ports {
+            let dir = TempDir::new(match kind {
+                ServerKind::Tessera => "tessera-cluster",
+                ServerKind::Redis => "redis-cluster",
+            })?;
+            servers.push(Server::spawn(
+                kind,
+                WorkDir::Owned(dir),
+                port,
+                args.clone(),
+            )?);
+        }
+        for server in &mut servers {
+            server.wait_ready()?;
+        }
+        Ok(servers)
+    }
+
+    /// Starts the process on `port` without waiting for it.
+    fn spawn(
+        kind: ServerKind,
+        dir: WorkDir,
+        port: u16,
+        extra_args: Vec<String>,
+    ) -> anyhow::Result<Server> {
+        let log_path = dir.path().join("server.log");
+        let mut server = Server {
+            kind,
+            port,
+            extra_args,
+            child: None,
+            log_path,
+            dir,
+        };
+        server.child = Some(server.launch()?);
+        Ok(server)
+    }
+
+    /// Runs the program on this server's port, directory and arguments, logging to its log
+    /// file (emptied first).
+    fn launch(&self) -> anyhow::Result<Child> {
+        let program = self.kind.program()?;
+        let log = File::create(&self.log_path)
+            .with_context(|| format!("creating {}", self.log_path.display()))?;
+        Command::new(&program)
+            .args(["--port", &self.port.to_string()])
+            .args(["--bind", "127.0.0.1"])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+            .args(&self.extra_args)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("starting {}", program.display()))
+    }
+
+    /// Kills the process with SIGKILL (no shutdown work at all) and reaps it; the directory
+    /// stays, for [`Server::restart`].
+    pub fn kill9(&mut self) {
+        self.kill();
+    }
+
+    /// Starts the process again on the same port, directory and arguments (after
+    /// [`Server::kill9`] or [`Server::stop`]), and waits until it is ready.
+    pub fn restart(&mut self) -> anyhow::Result<()> {
+        self.restart_with(&[])
+    }
+
+    /// [`Server::restart`] with `more` arguments after the previous ones (a later directive
+    /// overrides an earlier one), kept for later restarts.
+    pub fn restart_with(&mut self, more: &[&str]) -> anyhow::Result<()> {
+        if self.child.is_some() {
+            bail!("the server is still running");
+        }
+        self.extra_args.extend(more.iter().map(|a| a.to_string()));
+        self.child = Some(self.launch()?);
+        self.wait_ready()
+    }
+
     fn start_with(
         kind: ServerKind,
         mut dir: WorkDir,
         extra_args: &[&str],
     ) -> anyhow::Result<Server> {
-        let program = kind.program()?;
-        let log_path = dir.path().join("server.log");
         let mut attempt = 1;
         loop {
             let port = free_port()?;
-            let log = File::create(&log_path)
-                .with_context(|| format!("creating {}", log_path.display()))?;
-            let child = Command::new(&program)
-                .args(["--port", &port.to_string()])
-                .args(["--bind", "127.0.0.1"])
-                .arg("--dir")
-                .arg(dir.path())
-                .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
-                .args(extra_args)
-                .stdin(Stdio::null())
-                .stdout(log.try_clone()?)
-                .stderr(log)
-                .spawn()
-                .with_context(|| format!("starting {}", program.display()))?;
-            let mut server = Server {
-                kind,
-                port,
-                child: Some(child),
-                log_path: log_path.clone(),
-                dir,
-            };
+            let extra_args = extra_args.iter().map(|a| a.to_string()).collect();
+            let mut server = Server::spawn(kind, dir, port, extra_args)?;
             match server.wait_ready() {
                 Ok(()) => return Ok(server),
                 Err(e) => {

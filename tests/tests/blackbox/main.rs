@@ -16,6 +16,8 @@
 //!   byte (`DIFF_SEED=<n>` replays one seed).
 //! - `clients`: redis-py as a plain client (RESP2 and RESP3) and as RedisCluster.
 //! - `cluster`: a single cluster-mode node: CLUSTER replies, routing errors, nodes.conf.
+//! - `cluster_bus`: several nodes over the cluster bus: redis-cli --cluster create/check/
+//!   info/call, redis-py's RedisCluster, kill -9 and restart, self-assembly, bad frames.
 //! - `server`: DEBUG DIGEST against Redis, MONITOR, CLIENT PAUSE, OBJECT FREQ, CONFIG SET
 //!   port, SHUTDOWN and the pidfile.
 //! - `startup`: fatal config errors as Redis prints them, file + options, config from stdin.
@@ -30,6 +32,7 @@
 mod blocking;
 mod clients;
 mod cluster;
+mod cluster_bus;
 mod connection;
 mod differential;
 mod expiry;

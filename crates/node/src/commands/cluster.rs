@@ -1,27 +1,23 @@
 //! CLUSTER subcommands, ASKING, READONLY and READWRITE, with Redis 7.0's reply shapes and
 //! error texts (`../shared/compat/redis-cli-and-clients.md` §2).
 
-use bytes::Bytes;
-use slot_map::{SLOT_COUNT, Slot, SlotSet, parse_slot};
-use store::{CmdError, CmdResult};
+use std::fmt::Write as _;
+use std::sync::Arc;
 
-use crate::cluster_state::{Cluster, ClusterState};
-use crate::server::{random_hex40, unix_ms};
+use bytes::Bytes;
+use gossip::{BumpOutcome, ClusterNode, MessageType};
+use slot_map::{SLOT_COUNT, Slot, SlotRange, parse_slot};
+use store::{CmdError, CmdResult, Reply};
+
+use crate::cluster::{Cluster, Endpoint, Inner, Settings};
 use crate::session::CallCtx;
 use store::cmd::{int_arg, is};
 
-fn cluster<'a>(ctx: &CallCtx<'a>) -> Result<&'a Cluster, CmdError> {
+fn cluster<'a>(ctx: &CallCtx<'a>) -> Result<&'a Arc<Cluster>, CmdError> {
     ctx.server
         .cluster
         .as_ref()
         .ok_or_else(|| CmdError::err("This instance has cluster support disabled"))
-}
-
-fn save(cluster: &Cluster) -> Result<(), CmdError> {
-    cluster.save().map_err(|e| {
-        tracing::warn!(error = %e, "Could not save the cluster configuration");
-        CmdError::err(format!("error saving the cluster node config: {e}"))
-    })
 }
 
 /// ASKING: accepted, with nothing to do until slots can be migrating or importing (the
@@ -92,64 +88,210 @@ pub fn myid(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
     Ok(ctx.reply.bulk(id.as_bytes()))
 }
 
+/// CLUSTER MYSHARDID (Redis 7.2): this node's shard id.
+pub fn myshardid(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    let inner = cluster(ctx)?.read();
+    let me = inner.state.myself();
+    let shard = me.shard_id.unwrap_or(me.id);
+    Ok(ctx.reply.bulk(shard.as_bytes()))
+}
+
 pub fn info(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
-    let text = info_text(&cluster(ctx)?.state.read());
+    let text = info_text(cluster(ctx)?);
     Ok(ctx.reply.verbatim(text.as_bytes()))
 }
 
-/// CLUSTER INFO text (only message types with non-zero counts are listed; none yet).
-pub fn info_text(st: &ClusterState) -> String {
-    let assigned = st.slots.assigned_count();
-    let size = usize::from(assigned > 0);
-    format!(
-        "cluster_state:{}\r\ncluster_slots_assigned:{assigned}\r\ncluster_slots_ok:{assigned}\r\ncluster_slots_pfail:0\r\ncluster_slots_fail:0\r\ncluster_known_nodes:{}\r\ncluster_size:{size}\r\ncluster_current_epoch:{}\r\ncluster_my_epoch:{}\r\ncluster_stats_messages_sent:0\r\ncluster_stats_messages_received:0\r\ntotal_cluster_links_buffer_limit_exceeded:0\r\n",
+/// CLUSTER INFO text, Redis 7.0's fields in Redis's order (per-type message counters only
+/// when non-zero), then Tessera's bus counters when non-zero (docs/compatibility.md).
+pub fn info_text(cluster: &Cluster) -> String {
+    let inner = cluster.read();
+    let st = &inner.state;
+    let slots = st.slot_stats();
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "cluster_state:{}\r\ncluster_slots_assigned:{}\r\ncluster_slots_ok:{}\r\ncluster_slots_pfail:{}\r\ncluster_slots_fail:{}\r\ncluster_known_nodes:{}\r\ncluster_size:{}\r\ncluster_current_epoch:{}\r\ncluster_my_epoch:{}\r\n",
         if st.is_ok() { "ok" } else { "fail" },
-        st.nodes.len(),
-        st.current_epoch,
-        st.me().config_epoch,
-    )
+        slots.assigned,
+        slots.ok,
+        slots.pfail,
+        slots.fail,
+        st.known_nodes(),
+        st.size(),
+        st.current_epoch(),
+        st.my_epoch(),
+    );
+    drop(inner);
+    let stats = &cluster.stats;
+    for (direction, count) in [
+        ("sent", &(|t| stats.sent(t)) as &dyn Fn(MessageType) -> u64),
+        ("received", &|t| stats.received(t)),
+    ] {
+        let mut total = 0;
+        for kind in MessageType::ALL {
+            let n = count(kind);
+            if n > 0 {
+                let _ = write!(
+                    out,
+                    "cluster_stats_messages_{}_{direction}:{n}\r\n",
+                    kind.stats_name()
+                );
+            }
+            total += n;
+        }
+        let _ = write!(out, "cluster_stats_messages_{direction}:{total}\r\n");
+    }
+    out.push_str("total_cluster_links_buffer_limit_exceeded:0\r\n");
+    use std::sync::atomic::Ordering::Relaxed;
+    for (name, value) in [
+        (
+            "tessera_cluster_bus_bytes_sent",
+            stats.bytes_sent.load(Relaxed),
+        ),
+        (
+            "tessera_cluster_bus_bytes_received",
+            stats.bytes_received.load(Relaxed),
+        ),
+        (
+            "tessera_cluster_bus_frames_rejected",
+            stats.rejected_frames.load(Relaxed),
+        ),
+    ] {
+        if value > 0 {
+            let _ = write!(out, "{name}:{value}\r\n");
+        }
+    }
+    out
 }
 
 pub fn nodes(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
-    let text = cluster(ctx)?.state.read().nodes_text(unix_ms());
+    let text = cluster(ctx)?.read().state.nodes_text();
     Ok(ctx.reply.verbatim(text.as_bytes()))
 }
 
+/// CLUSTER REPLICAS / SLAVES: the CLUSTER NODES lines of a primary's replicas.
+pub fn replicas(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    let inner = cluster(ctx)?.read();
+    let st = &inner.state;
+    let node = st.lookup(&args[2]).ok_or_else(|| {
+        CmdError::err(format!(
+            "Unknown node {}",
+            String::from_utf8_lossy(&args[2])
+        ))
+    })?;
+    if !node.is_primary() {
+        return Err(CmdError::err("The specified node is not a master"));
+    }
+    let lines: Vec<String> = st
+        .replicas_of(&node.id)
+        .filter_map(|r| st.node_line(&r.id))
+        .collect();
+    Ok(ctx.reply.bulk_array(lines.iter().map(|l| l.as_bytes())))
+}
+
+/// One node of CLUSTER SLOTS: endpoint, port, id, and the other addresses it has (Redis
+/// 7.0 `addNodeToNodeReply`).
+fn slots_node(reply: &mut Reply<'_>, settings: &Settings, node: &ClusterNode) {
+    let _ = reply.array(4);
+    match settings.endpoint {
+        Endpoint::Unknown => {
+            let _ = reply.null();
+        }
+        _ => {
+            let _ = reply.bulk(settings.endpoint(node).as_bytes());
+        }
+    }
+    let _ = reply.int(node.port.into());
+    let _ = reply.bulk(node.id.as_bytes());
+    let with_ip = settings.endpoint != Endpoint::Ip;
+    let with_hostname = settings.endpoint != Endpoint::Hostname && !node.hostname.is_empty();
+    let _ = reply.map(usize::from(with_ip) + usize::from(with_hostname));
+    if with_ip {
+        let _ = reply.bulk(b"ip");
+        let _ = reply.bulk(node.ip.as_bytes());
+    }
+    if with_hostname {
+        let _ = reply.bulk(b"hostname");
+        let _ = reply.bulk(node.hostname.as_bytes());
+    }
+}
+
+/// CLUSTER SLOTS: one entry per run of slots with one owner, ascending: the owner, then its
+/// replicas that are not failing.
 pub fn slots(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
-    let st = cluster(ctx)?.state.read();
-    let runs: Vec<_> = st.slots.runs().collect();
+    let inner = cluster(ctx)?.read();
+    let st = &inner.state;
+    let runs: Vec<(SlotRange, &ClusterNode)> = st
+        .slot_owners()
+        .runs()
+        .filter_map(|(range, owner)| st.node(&owner).map(|n| (range, n)))
+        .collect();
     let w = ctx.reply.array(runs.len());
     for (range, owner) in runs {
-        let node = &st.nodes[owner as usize];
-        let _ = ctx.reply.array(3);
+        let replicas: Vec<&ClusterNode> =
+            st.replicas_of(&owner.id).filter(|r| !r.failed()).collect();
+        let _ = ctx.reply.array(3 + replicas.len());
         let _ = ctx.reply.int(range.start.into());
         let _ = ctx.reply.int(range.end.into());
-        let _ = ctx.reply.array(4);
-        let _ = ctx.reply.bulk(st.endpoint(node).as_bytes());
-        let _ = ctx.reply.int(node.port.into());
-        let _ = ctx.reply.bulk(node.id.as_bytes());
-        let hostname_meta =
-            !node.hostname.is_empty() && st.settings.preferred_endpoint != "hostname";
-        if hostname_meta {
-            let _ = ctx.reply.map(1);
-            let _ = ctx.reply.bulk(b"hostname");
-            let _ = ctx.reply.bulk(node.hostname.as_bytes());
-        } else if st.settings.preferred_endpoint == "hostname" {
-            let _ = ctx.reply.map(1);
-            let _ = ctx.reply.bulk(b"ip");
-            let _ = ctx.reply.bulk(node.ip.as_bytes());
-        } else {
-            let _ = ctx.reply.map(0);
+        slots_node(&mut ctx.reply, &inner.settings, owner);
+        for replica in replicas {
+            slots_node(&mut ctx.reply, &inner.settings, replica);
         }
     }
     Ok(w)
 }
 
+/// One node of CLUSTER SHARDS (Redis 7.0 `addNodeDetailsToShardReply`).
+fn shard_node(reply: &mut Reply<'_>, inner: &Inner, node: &ClusterNode) {
+    let st = &inner.state;
+    let with_hostname = !node.hostname.is_empty();
+    let _ = reply.map(7 + usize::from(with_hostname));
+    let _ = reply.bulk(b"id");
+    let _ = reply.bulk(node.id.as_bytes());
+    let _ = reply.bulk(b"port");
+    let _ = reply.int(node.port.into());
+    let _ = reply.bulk(b"ip");
+    let _ = reply.bulk(node.ip.as_bytes());
+    let _ = reply.bulk(b"endpoint");
+    let _ = reply.bulk(inner.settings.endpoint(node).as_bytes());
+    if with_hostname {
+        let _ = reply.bulk(b"hostname");
+        let _ = reply.bulk(node.hostname.as_bytes());
+    }
+    let _ = reply.bulk(b"role");
+    let _ = reply.bulk(if node.is_replica() {
+        b"replica".as_slice()
+    } else {
+        b"master"
+    });
+    let offset = if node.id == st.my_id() {
+        st.myself().repl_offset
+    } else {
+        node.repl_offset
+    };
+    let _ = reply.bulk(b"replication-offset");
+    let _ = reply.int(i64::try_from(offset).unwrap_or(i64::MAX));
+    let health: &[u8] = if node.failed() {
+        b"fail"
+    } else if node.is_replica() && offset == 0 {
+        b"loading"
+    } else {
+        b"online"
+    };
+    let _ = reply.bulk(b"health");
+    let _ = reply.bulk(health);
+}
+
+/// CLUSTER SHARDS: one shard per primary (slot-less ones included), with its slot ranges
+/// and its nodes, the primary first.
 pub fn shards(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
-    let st = cluster(ctx)?.state.read();
-    let w = ctx.reply.array(st.nodes.len());
-    for (i, node) in st.nodes.iter().enumerate() {
-        let ranges: Vec<_> = st.slots.slots_of(&(i as u16)).ranges().collect();
+    let inner = cluster(ctx)?.read();
+    let st = &inner.state;
+    let primaries: Vec<&ClusterNode> = st.nodes().filter(|n| n.is_primary()).collect();
+    let w = ctx.reply.array(primaries.len());
+    for primary in primaries {
+        let ranges: Vec<SlotRange> = primary.slots.ranges().collect();
+        let replicas: Vec<&ClusterNode> = st.replicas_of(&primary.id).collect();
         let _ = ctx.reply.map(2);
         let _ = ctx.reply.bulk(b"slots");
         let _ = ctx.reply.array(ranges.len() * 2);
@@ -158,54 +300,50 @@ pub fn shards(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
             let _ = ctx.reply.int(r.end.into());
         }
         let _ = ctx.reply.bulk(b"nodes");
-        let _ = ctx.reply.array(1);
-        let with_hostname = !node.hostname.is_empty();
-        let _ = ctx.reply.map(7 + usize::from(with_hostname));
-        let _ = ctx.reply.bulk(b"id");
-        let _ = ctx.reply.bulk(node.id.as_bytes());
-        let _ = ctx.reply.bulk(b"port");
-        let _ = ctx.reply.int(node.port.into());
-        let _ = ctx.reply.bulk(b"ip");
-        let _ = ctx.reply.bulk(node.ip.as_bytes());
-        let _ = ctx.reply.bulk(b"endpoint");
-        let _ = ctx.reply.bulk(st.endpoint(node).as_bytes());
-        if with_hostname {
-            let _ = ctx.reply.bulk(b"hostname");
-            let _ = ctx.reply.bulk(node.hostname.as_bytes());
+        let _ = ctx.reply.array(1 + replicas.len());
+        shard_node(&mut ctx.reply, &inner, primary);
+        for replica in replicas {
+            shard_node(&mut ctx.reply, &inner, replica);
         }
-        let _ = ctx.reply.bulk(b"role");
-        let _ = ctx.reply.bulk(b"master");
-        let _ = ctx.reply.bulk(b"replication-offset");
-        let _ = ctx.reply.int(0);
-        let _ = ctx.reply.bulk(b"health");
-        let _ = ctx.reply.bulk(b"online");
     }
     Ok(w)
 }
 
-/// Redis `checkSlotAssignmentsOrReply` over one range; `seen` catches repeats.
-fn check_assignment(
-    st: &ClusterState,
-    seen: &mut SlotSet,
-    del: bool,
-    start: Slot,
-    end: Slot,
-) -> Result<(), CmdError> {
-    for slot in start..=end {
-        let owned = st.slots.get(slot).is_some();
-        if del && !owned {
-            return Err(CmdError::err(format!("Slot {slot} is already unassigned")));
-        }
-        if !del && owned {
-            return Err(CmdError::err(format!("Slot {slot} is already busy")));
-        }
-        if !seen.insert(slot) {
-            return Err(CmdError::err(format!(
-                "Slot {slot} specified multiple times"
-            )));
-        }
+/// CLUSTER LINKS: every bus link that belongs to a node (Redis 7.0 `addReplyClusterLinks`).
+pub fn links(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    let inner = cluster(ctx)?.read();
+    let mut links: Vec<_> = inner
+        .state
+        .links()
+        .filter_map(|l| l.node.map(|node| (node, l)))
+        .collect();
+    links.sort_by_key(|(node, l)| (*node, l.inbound));
+    let w = ctx.reply.array(links.len());
+    for (node, link) in links {
+        let pending = inner.link_pending(link.link);
+        let _ = ctx.reply.map(6);
+        let _ = ctx.reply.bulk(b"direction");
+        let _ = ctx.reply.bulk(if link.inbound {
+            b"from".as_slice()
+        } else {
+            b"to"
+        });
+        let _ = ctx.reply.bulk(b"node");
+        let _ = ctx.reply.bulk(node.as_bytes());
+        let _ = ctx.reply.bulk(b"create-time");
+        let _ = ctx
+            .reply
+            .int(i64::try_from(link.created).unwrap_or(i64::MAX));
+        let _ = ctx.reply.bulk(b"events");
+        let _ = ctx
+            .reply
+            .bulk(if pending > 0 { b"rw".as_slice() } else { b"r" });
+        let _ = ctx.reply.bulk(b"send-buffer-allocated");
+        let _ = ctx.reply.int(pending as i64);
+        let _ = ctx.reply.bulk(b"send-buffer-used");
+        let _ = ctx.reply.int(pending as i64);
     }
-    Ok(())
+    Ok(w)
 }
 
 fn parse_slot_arg(arg: &[u8]) -> Result<Slot, CmdError> {
@@ -217,7 +355,7 @@ fn update_slots(ctx: &mut CallCtx<'_>, args: &[Bytes], del: bool, ranges: bool) 
     if ranges && !args.len().is_multiple_of(2) {
         return Err(CmdError::WrongArity(ctx.name.to_string()));
     }
-    let mut parsed: Vec<(Slot, Slot)> = Vec::new();
+    let mut parsed: Vec<SlotRange> = Vec::new();
     if ranges {
         for pair in args[2..].chunks(2) {
             let start = parse_slot_arg(&pair[0])?;
@@ -227,26 +365,20 @@ fn update_slots(ctx: &mut CallCtx<'_>, args: &[Bytes], del: bool, ranges: bool) 
                     "start slot number {start} is greater than end slot number {end}"
                 )));
             }
-            parsed.push((start, end));
+            parsed.push(SlotRange { start, end });
         }
     } else {
         for a in &args[2..] {
-            let s = parse_slot_arg(a)?;
-            parsed.push((s, s));
+            parsed.push(SlotRange::single(parse_slot_arg(a)?));
         }
     }
-    {
-        let mut st = cluster.state.write();
-        let mut seen = SlotSet::new();
-        for &(a, b) in &parsed {
-            check_assignment(&st, &mut seen, del, a, b)?;
+    cluster.command(|state, now| {
+        if del {
+            state.del_slots(now, &parsed)
+        } else {
+            state.add_slots(now, &parsed)
         }
-        let me = st.myself;
-        for slot in seen.iter() {
-            st.slots.set(slot, if del { None } else { Some(me) });
-        }
-    }
-    save(cluster)?;
+    })?;
     Ok(ctx.reply.ok())
 }
 
@@ -273,13 +405,7 @@ pub fn flushslots(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
             "DB must be empty to perform CLUSTER FLUSHSLOTS.",
         ));
     }
-    {
-        let mut st = cluster.state.write();
-        for slot in 0..SLOT_COUNT as Slot {
-            st.slots.set(slot, None);
-        }
-    }
-    save(cluster)?;
+    cluster.drive(|state, now| ((), state.flush_slots(now)));
     Ok(ctx.reply.ok())
 }
 
@@ -293,58 +419,24 @@ pub fn set_config_epoch(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
                 String::from_utf8_lossy(&args[2])
             ))
         })? as u64;
-    {
-        let mut st = cluster.state.write();
-        if st.nodes.len() > 1 {
-            return Err(CmdError::err(
-                "The user can assign a config epoch only when the node does not know any other node.",
-            ));
-        }
-        if st.me().config_epoch != 0 {
-            return Err(CmdError::err("Node config epoch is already non-zero"));
-        }
-        st.me_mut().config_epoch = epoch;
-        tracing::info!(
-            epoch,
-            "configEpoch set to {epoch} via CLUSTER SET-CONFIG-EPOCH"
-        );
-        if st.current_epoch < epoch {
-            st.current_epoch = epoch;
-        }
-    }
-    save(cluster)?;
+    cluster.command(|state, now| state.set_config_epoch(now, epoch))?;
     Ok(ctx.reply.ok())
 }
 
 pub fn bumpepoch(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
-    let cluster = cluster(ctx)?;
-    let (bumped, epoch) = {
-        let mut st = cluster.state.write();
-        let max_epoch = st
-            .nodes
-            .iter()
-            .map(|n| n.config_epoch)
-            .max()
-            .unwrap_or(0)
-            .max(st.current_epoch);
-        if st.me().config_epoch == 0 || st.me().config_epoch != max_epoch {
-            st.current_epoch += 1;
-            let e = st.current_epoch;
-            st.me_mut().config_epoch = e;
-            (true, e)
-        } else {
-            (false, st.me().config_epoch)
-        }
+    let outcome = cluster(ctx)?.drive(|state, now| state.bump_epoch(now));
+    let text = match outcome {
+        BumpOutcome::Bumped(epoch) => format!("BUMPED {epoch}"),
+        BumpOutcome::Still(epoch) => format!("STILL {epoch}"),
     };
-    if bumped {
-        save(cluster)?;
-    }
-    let text = format!("{} {epoch}", if bumped { "BUMPED" } else { "STILL" });
     Ok(ctx.reply.simple(text.as_bytes()))
 }
 
 pub fn saveconfig(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
-    save(cluster(ctx)?)?;
+    cluster(ctx)?.save().map_err(|e| {
+        tracing::warn!(error = %e, "Could not save the cluster configuration");
+        CmdError::err(format!("error saving the cluster node config: {e}"))
+    })?;
     Ok(ctx.reply.ok())
 }
 
@@ -359,30 +451,79 @@ pub fn reset(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     if args.len() > 3 {
         return Err(CmdError::Syntax);
     }
-    if !ctx.session.db.is_empty() {
+    let replica = cluster.read().state.myself().is_replica();
+    if !replica && !ctx.session.db.is_empty() {
         return Err(CmdError::err(
             "CLUSTER RESET can't be called with master nodes containing keys",
         ));
     }
-    {
-        let mut st = cluster.state.write();
+    if replica {
+        // A replica that becomes a primary again starts empty, as in Redis.
         for slot in 0..SLOT_COUNT as Slot {
-            st.slots.set(slot, None);
-        }
-        let me = st.me().clone();
-        st.nodes = vec![me];
-        st.myself = 0;
-        if hard {
-            st.current_epoch = 0;
-            st.last_vote_epoch = 0;
-            let me = st.me_mut();
-            me.config_epoch = 0;
-            me.id = random_hex40();
-            tracing::info!(id = %me.id, "Node hard reset, now I'm {}", me.id);
+            ctx.session.db.lock_slot(slot).clear();
         }
     }
-    save(cluster)?;
+    cluster.drive(|state, now| ((), state.reset(now, hard)));
     Ok(ctx.reply.ok())
+}
+
+/// A port argument of CLUSTER MEET (Redis reads it as a long long first).
+fn port_arg(arg: &[u8], what: &str) -> Result<i64, CmdError> {
+    numeric::parse_i64(arg).ok_or_else(|| {
+        CmdError::err(format!(
+            "Invalid TCP {what} port specified: {}",
+            String::from_utf8_lossy(arg)
+        ))
+    })
+}
+
+/// CLUSTER MEET ip port [cport].
+pub fn meet(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    let cluster = cluster(ctx)?;
+    if args.len() > 5 {
+        return Err(CmdError::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try CLUSTER HELP.",
+            String::from_utf8_lossy(&args[1])
+        )));
+    }
+    let port = port_arg(&args[3], "base")?;
+    let cport = match args.get(4) {
+        Some(arg) => port_arg(arg, "bus")?,
+        None => port.saturating_add(10_000),
+    };
+    let ip = String::from_utf8_lossy(&args[2]).into_owned();
+    cluster
+        .command(|state, now| state.meet(now, &ip, port, cport))
+        .map_err(|_| {
+            CmdError::err(format!(
+                "Invalid node address specified: {ip}:{}",
+                String::from_utf8_lossy(&args[3])
+            ))
+        })?;
+    Ok(ctx.reply.ok())
+}
+
+pub fn forget(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    let id = args[2].clone();
+    cluster(ctx)?.command(|state, now| state.forget(now, &id))?;
+    Ok(ctx.reply.ok())
+}
+
+/// CLUSTER REPLICATE id: records the role (data replication is not implemented yet).
+pub fn replicate(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    let has_keys = !ctx.session.db.is_empty();
+    let id = args[2].clone();
+    cluster(ctx)?.command(|state, now| state.replicate(now, &id, has_keys))?;
+    Ok(ctx.reply.ok())
+}
+
+pub fn count_failure_reports(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    let id = args[2].clone();
+    let count = cluster(ctx)?.drive(|state, now| match state.count_failure_reports(now, &id) {
+        Ok(n) => (Ok(n), Vec::new()),
+        Err(e) => (Err(CmdError::err(e.to_string())), Vec::new()),
+    })?;
+    Ok(ctx.reply.int(count as i64))
 }
 
 pub fn help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
@@ -397,12 +538,16 @@ pub fn help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
             "    Assign slots which are between <start-slot> and <end-slot> to current node.",
             "BUMPEPOCH",
             "    Advance the cluster config epoch.",
+            "COUNT-FAILURE-REPORTS <node-id>",
+            "    Return number of failure reports for <node-id>.",
             "COUNTKEYSINSLOT <slot>",
             "    Return the number of keys in <slot>.",
             "DELSLOTS <slot> [<slot> ...]",
             "    Delete slots information from current node.",
             "DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
             "    Delete slots information which are between <start-slot> and <end-slot> from current node.",
+            "FORGET <node-id>",
+            "    Remove a node from the cluster.",
             "FLUSHSLOTS",
             "    Delete current node own slots information.",
             "GETKEYSINSLOT <slot> <count>",
@@ -411,11 +556,20 @@ pub fn help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
             "    Return information about the cluster.",
             "KEYSLOT <key>",
             "    Return the hash slot for <key>.",
+            "LINKS",
+            "    Return information about all network links between this node and its peers.",
+            "    Output format is an array where each array element is a map containing attributes of a link",
+            "MEET <ip> <port> [<bus-port>]",
+            "    Connect nodes into a working cluster.",
             "MYID",
             "    Return the node id.",
+            "MYSHARDID",
+            "    Return the node's shard id.",
             "NODES",
             "    Return cluster configuration seen by node. Output format:",
             "    <id> <ip:port@bus-port[,hostname]> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
+            "REPLICATE <node-id>",
+            "    Configure current node as replica to <node-id>.",
             "RESET [HARD|SOFT]",
             "    Reset current node (default: soft).",
             "SAVECONFIG",
@@ -424,6 +578,8 @@ pub fn help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
             "    Set config epoch of current node.",
             "SHARDS",
             "    Return information about slot range mappings and the nodes associated with them.",
+            "REPLICAS <node-id>",
+            "    Return <node-id> replicas.",
             "SLOTS",
             "    Return information about slots range mappings. Each range is made of:",
             "    start, end, master and replicas IP addresses, ports and ids",

@@ -133,7 +133,11 @@ fn clients_section(server: &Server, out: &mut String) {
     let cfg = server.config.read();
     out.push_str("# Clients\r\n");
     field(out, "connected_clients", server.clients.len());
-    field(out, "cluster_connections", 0);
+    field(
+        out,
+        "cluster_connections",
+        server.cluster.as_ref().map_or(0, |c| c.read().link_count()),
+    );
     field(out, "maxclients", cfg.maxclients);
     field(out, "client_recent_max_input_buffer", 0);
     field(out, "client_recent_max_output_buffer", 0);

@@ -7,7 +7,6 @@ use store::{CmdResult, Reply};
 
 use super::server_cmds::help_reply;
 use crate::pubsub::{Kind, Subscriber};
-use crate::server::unix_ms;
 use crate::session::{CallCtx, Session};
 
 fn confirm(reply: &mut Reply<'_>, what: &[u8], name: Option<&[u8]>, count: usize) {
@@ -101,25 +100,22 @@ pub fn sunsubscribe(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     unsubscribe_generic(ctx, args, Kind::Shard, b"sunsubscribe")
 }
 
-fn pubsub_limit(ctx: &CallCtx<'_>) -> config::OutputBufferLimit {
-    ctx.server.config.read().client_output_buffer_limit.pubsub
-}
-
+/// PUBLISH: this node's subscribers, and every other node's through the cluster bus (the
+/// reply counts this node's receivers, as Redis's does).
 pub fn publish(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
-    let limit = pubsub_limit(ctx);
-    let n = ctx
-        .server
-        .pubsub
-        .publish(&args[1], &args[2], &limit, unix_ms());
+    let n = ctx.server.deliver_local(&args[1], &args[2], false);
+    if let Some(cluster) = &ctx.server.cluster {
+        cluster.drive(|state, _| ((), state.publish(&args[1], &args[2])));
+    }
     Ok(ctx.reply.int(n as i64))
 }
 
+/// SPUBLISH: this node's subscribers and the other nodes of its shard.
 pub fn spublish(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
-    let limit = pubsub_limit(ctx);
-    let n = ctx
-        .server
-        .pubsub
-        .publish_shard(&args[1], &args[2], &limit, unix_ms());
+    let n = ctx.server.deliver_local(&args[1], &args[2], true);
+    if let Some(cluster) = &ctx.server.cluster {
+        cluster.drive(|state, _| ((), state.publish_shard(&args[1], &args[2])));
+    }
     Ok(ctx.reply.int(n as i64))
 }
 
