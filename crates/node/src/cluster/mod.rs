@@ -201,6 +201,9 @@ impl Inner {
 }
 
 /// This node's cluster state and the machinery around it.
+/// Where Pub/Sub messages from the bus go: (channel, message, sharded).
+pub type Delivery = Box<dyn Fn(&[u8], &[u8], bool) + Send + Sync>;
+
 pub struct Cluster {
     inner: RwLock<Inner>,
     conf: NodesConf,
@@ -212,7 +215,7 @@ pub struct Cluster {
     me: Weak<Cluster>,
     /// Hands Pub/Sub messages from the bus to this node's subscribers (channel, message,
     /// sharded); set once the server exists.
-    deliver: std::sync::OnceLock<Box<dyn Fn(&[u8], &[u8], bool) + Send + Sync>>,
+    deliver: std::sync::OnceLock<Delivery>,
 }
 
 impl Cluster {
@@ -253,7 +256,7 @@ impl Cluster {
     }
 
     /// Sets where Pub/Sub messages from other nodes go (once).
-    pub fn set_delivery(&self, deliver: Box<dyn Fn(&[u8], &[u8], bool) + Send + Sync>) {
+    pub fn set_delivery(&self, deliver: Delivery) {
         let _ = self.deliver.set(deliver);
     }
 
