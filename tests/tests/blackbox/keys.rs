@@ -411,3 +411,60 @@ fn object_refcount_of_a_copied_small_integer() -> anyhow::Result<()> {
         expect(c, "OBJECT REFCOUNT copy", int(1))
     })
 }
+
+#[test]
+fn sort_numeric_alpha_patterns_limit_and_store() -> anyhow::Result<()> {
+    on_both(|_, c| {
+        expect(c, "RPUSH l 3 1 2 10", int(4))?;
+        expect(
+            c,
+            "SORT l",
+            array(vec![bulk("1"), bulk("2"), bulk("3"), bulk("10")]),
+        )?;
+        expect(
+            c,
+            "SORT l ALPHA DESC LIMIT 1 2",
+            array(vec![bulk("2"), bulk("10")]),
+        )?;
+        expect(c, "MSET w_1 30 w_2 20 w_3 10 w_10 x", ok())?;
+        expect(
+            c,
+            "SORT l BY w_* LIMIT 0 3",
+            err("ERR One or more scores can't be converted into double"),
+        )?;
+        expect(c, "HSET h_3 f c", int(1))?;
+        expect(
+            c,
+            "SORT l BY nosort GET # GET h_*->f",
+            array(vec![
+                bulk("3"),
+                bulk("c"),
+                bulk("1"),
+                nil(),
+                bulk("2"),
+                nil(),
+                bulk("10"),
+                nil(),
+            ]),
+        )?;
+        expect(c, "SORT l DESC STORE dst", int(4))?;
+        expect(
+            c,
+            "LRANGE dst 0 -1",
+            array(vec![bulk("10"), bulk("3"), bulk("2"), bulk("1")]),
+        )?;
+        expect(
+            c,
+            "SORT l LIMIT 9223372036854775807 9223372036854775807",
+            array(vec![]),
+        )?;
+        expect(c, "SORT_RO l STORE x", syntax())?;
+        expect(c, "SET s v", ok())?;
+        expect(
+            c,
+            "SORT s",
+            err("WRONGTYPE Operation against a key holding the wrong kind of value"),
+        )?;
+        Ok(())
+    })
+}
