@@ -46,13 +46,14 @@ fn element_score(e: Element<'_>) -> f64 {
 
 /// A small sorted set decoded for one command: (member, score) in order.
 pub struct Decoded<'a> {
-    items: Vec<(Element<'a>, f64)>,
+    /// (member, score) elements; scores are parsed only where a command looks at them.
+    items: Vec<(Element<'a>, Element<'a>)>,
 }
 
 impl<'a> Decoded<'a> {
     fn new(lp: ListpackView<'a>) -> Decoded<'a> {
         Decoded {
-            items: lp.pairs().map(|(m, s)| (m, element_score(s))).collect(),
+            items: lp.pairs().collect(),
         }
     }
 
@@ -96,7 +97,7 @@ impl<'a> ZSetRef<'a> {
                 .items
                 .iter()
                 .find(|(m, _)| m.eq_bytes(member))
-                .map(|(_, s)| *s),
+                .map(|(_, s)| element_score(*s)),
             ZSetRef::Large(z) => z.score(member),
         }
     }
@@ -116,8 +117,12 @@ impl<'a> ZSetRef<'a> {
                 if !range.may_hold_any() {
                     return 0..0;
                 }
-                let start = d.items.partition_point(|(_, s)| !range.above_min(*s));
-                let end = d.items.partition_point(|(_, s)| range.below_max(*s));
+                let start = d
+                    .items
+                    .partition_point(|(_, s)| !range.above_min(element_score(*s)));
+                let end = d
+                    .items
+                    .partition_point(|(_, s)| range.below_max(element_score(*s)));
                 start..end.max(start)
             }
             ZSetRef::Large(z) => z.score_range_ranks(range),
@@ -163,11 +168,11 @@ impl<'a> ZSetRef<'a> {
                 let mut buf = IntBuf::new();
                 if rev {
                     for (m, s) in slice.iter().rev() {
-                        f(m.as_bytes(&mut buf), *s);
+                        f(m.as_bytes(&mut buf), element_score(*s));
                     }
                 } else {
                     for (m, s) in slice {
-                        f(m.as_bytes(&mut buf), *s);
+                        f(m.as_bytes(&mut buf), element_score(*s));
                     }
                 }
             }
@@ -194,7 +199,7 @@ impl<'a> ZSetRef<'a> {
         match self {
             ZSetRef::Compact(d) => {
                 let (m, s) = d.items[i.min(d.items.len().saturating_sub(1))];
-                (m.to_vec(), s)
+                (m.to_vec(), element_score(s))
             }
             ZSetRef::Large(z) => z
                 .at(i)
