@@ -17,7 +17,8 @@
 //! - `clients`: redis-py as a plain client (RESP2 and RESP3) and as RedisCluster.
 //! - `cluster`: a single cluster-mode node: CLUSTER replies, routing errors, nodes.conf.
 //! - `cluster_bus`: several nodes over the cluster bus: redis-cli --cluster create/check/
-//!   info/call, redis-py's RedisCluster, kill -9 and restart, self-assembly, bad frames.
+//!   info/call, redis-py's RedisCluster and redis-rs's cluster client, kill -9 and restart,
+//!   self-assembly, bad frames, PUBLISH across nodes.
 //! - `server`: DEBUG DIGEST against Redis, MONITOR, CLIENT PAUSE, OBJECT FREQ, CONFIG SET
 //!   port, SHUTDOWN and the pidfile.
 //! - `startup`: fatal config errors as Redis prints them, file + options, config from stdin.
