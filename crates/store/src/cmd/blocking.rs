@@ -11,9 +11,7 @@ use std::sync::Arc;
 use bytes::{Bytes, BytesMut};
 use numeric::LongDouble;
 
-use super::is;
 use crate::blocking::{BlockedOp, Waiter};
-use crate::entry::ValueType;
 use crate::error::{CmdError, CmdResult};
 use crate::types::list::{self, ListRef};
 use crate::types::zset::{self, ZSetRef};
@@ -66,7 +64,7 @@ fn serve(
                 Some(e) => list::pop(e, count.unwrap_or(1), *front),
                 None => Vec::new(),
             };
-            remove_if_empty(ctx, key)?;
+            ctx.remove_if_empty(key)?;
             ctx.modified(key)?;
             ctx.dirty(popped.len() as u64);
             let _ = reply.array(2);
@@ -92,7 +90,7 @@ fn serve(
                 Some(e) => list::pop(e, 1, *from_front).pop().unwrap_or_default(),
                 None => Vec::new(),
             };
-            remove_if_empty(ctx, key)?;
+            ctx.remove_if_empty(key)?;
             let clock = ctx.clock();
             match ctx.write_lookup(dst)? {
                 Some(d) => {
@@ -122,7 +120,7 @@ fn serve(
                 }
                 None => Vec::new(),
             };
-            remove_if_empty(ctx, key)?;
+            ctx.remove_if_empty(key)?;
             ctx.modified(key)?;
             ctx.dirty(popped.len() as u64);
             match count {
@@ -148,20 +146,6 @@ fn serve(
         }
     }
     Ok(buf.to_vec())
-}
-
-fn remove_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) -> Result<(), CmdError> {
-    let now = ctx.now_ms;
-    let guard = ctx.locked.table(key)?;
-    let empty = guard.get(key, now).is_some_and(|e| match e.value_type() {
-        ValueType::List => ListRef::of(e).is_ok_and(|l| l.is_empty()),
-        ValueType::ZSet => ZSetRef::of(e).is_ok_and(|z| z.is_empty()),
-        _ => false,
-    });
-    if empty {
-        guard.remove(key);
-    }
-    Ok(())
 }
 
 /// The common path: serve from the first key with data, else answer at once inside MULTI,
@@ -216,20 +200,10 @@ pub fn brpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     block_generic(ctx, &args[1..args.len() - 1], timeout, op)
 }
 
-fn side(arg: &[u8], left: &str, right: &str) -> Result<bool, CmdError> {
-    if is(arg, left) {
-        Ok(true)
-    } else if is(arg, right) {
-        Ok(false)
-    } else {
-        Err(CmdError::Syntax)
-    }
-}
-
 /// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout
 pub fn blmove(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
-    let from_front = side(&args[3], "LEFT", "RIGHT")?;
-    let to_front = side(&args[4], "LEFT", "RIGHT")?;
+    let from_front = super::either(&args[3], "LEFT", "RIGHT")?;
+    let to_front = super::either(&args[4], "LEFT", "RIGHT")?;
     let timeout = timeout_ms(&args[5], ctx.now_ms)?;
     move_generic(ctx, args, from_front, to_front, timeout)
 }
@@ -255,42 +229,10 @@ fn move_generic(
     block_generic(ctx, &args[1..2], timeout, op)
 }
 
-/// The `numkeys key... WHERE [COUNT n]` tail of BLMPOP/BZMPOP (the timeout is argument 1).
-fn mpop_args<'a>(
-    args: &'a [Bytes],
-    left: &str,
-    right: &str,
-) -> Result<(&'a [Bytes], bool, usize), CmdError> {
-    let numkeys = numeric::parse_i64(&args[2])
-        .filter(|&n| n >= 1)
-        .ok_or_else(|| CmdError::err("numkeys should be greater than 0"))?;
-    let where_at = usize::try_from(numkeys)
-        .unwrap_or(usize::MAX)
-        .saturating_add(3);
-    if where_at >= args.len() {
-        return Err(CmdError::Syntax);
-    }
-    let first = side(&args[where_at], left, right)?;
-    let mut count: Option<usize> = None;
-    let mut j = where_at + 1;
-    while j < args.len() {
-        if is(&args[j], "COUNT") && j + 1 < args.len() && count.is_none() {
-            let c = numeric::parse_i64(&args[j + 1])
-                .filter(|&c| c >= 1)
-                .ok_or_else(|| CmdError::err("count should be greater than 0"))?;
-            count = Some(usize::try_from(c).unwrap_or(usize::MAX));
-            j += 2;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
-    Ok((&args[3..where_at], first, count.unwrap_or(1)))
-}
-
 /// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
 pub fn blmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     // Redis reads numkeys, the keys' side and COUNT before the timeout.
-    let (keys, front, count) = mpop_args(args, "LEFT", "RIGHT")?;
+    let (keys, front, count) = super::mpop_tail(args, 2, "LEFT", "RIGHT")?;
     let timeout = timeout_ms(&args[1], ctx.now_ms)?;
     let op = BlockedOp::ListPop {
         front,
@@ -321,7 +263,7 @@ pub fn bzpopmax(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 
 /// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
 pub fn bzmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
-    let (keys, min, count) = mpop_args(args, "MIN", "MAX")?;
+    let (keys, min, count) = super::mpop_tail(args, 2, "MIN", "MAX")?;
     let timeout = timeout_ms(&args[1], ctx.now_ms)?;
     let op = BlockedOp::ZPop {
         max: !min,

@@ -102,15 +102,10 @@ pub fn hget(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 }
 
 /// Looks a key up for reading and checks that it holds a hash.
-fn lookup<'c>(
-    ctx: &'c mut Ctx<'_, '_>,
-    key: &[u8],
-) -> Result<Option<&'c crate::entry::Entry>, CmdError> {
-    let e = super::lookup_read(ctx.locked, ctx.db, key, ctx.now_ms, ctx.settings)?;
-    if let Some(e) = e {
-        HashRef::of(e)?;
-    }
-    Ok(e)
+fn lookup<'c>(ctx: &'c mut Ctx<'_, '_>, key: &[u8]) -> Result<Option<HashRef<'c>>, CmdError> {
+    super::lookup_read(ctx.locked, ctx.db, key, ctx.now_ms, ctx.settings)?
+        .map(HashRef::of)
+        .transpose()
 }
 
 /// HMGET key field [field ...]
@@ -161,7 +156,7 @@ pub fn hdel(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 /// HLEN key
 pub fn hlen(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     let n = match lookup(ctx, &args[1])? {
-        Some(e) => HashRef::of(e)?.len(),
+        Some(h) => h.len(),
         None => 0,
     };
     Ok(ctx.reply.int(n as i64))
@@ -170,7 +165,7 @@ pub fn hlen(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 /// HSTRLEN key field
 pub fn hstrlen(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     let n = match lookup(ctx, &args[1])? {
-        Some(e) => HashRef::of(e)?.get(&args[2]).map_or(0, |v| v.text_len()),
+        Some(h) => h.get(&args[2]).map_or(0, |v| v.text_len()),
         None => 0,
     };
     Ok(ctx.reply.int(n as i64))
@@ -179,7 +174,7 @@ pub fn hstrlen(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 /// HEXISTS key field
 pub fn hexists(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     let found = match lookup(ctx, &args[1])? {
-        Some(e) => HashRef::of(e)?.get(&args[2]).is_some(),
+        Some(h) => h.get(&args[2]).is_some(),
         None => false,
     };
     Ok(ctx.reply.int(i64::from(found)))

@@ -7,7 +7,7 @@ use listpack::Element;
 use super::hashes::bulk_element;
 use super::{int_arg, is, lookup_read};
 use crate::Ctx;
-use crate::entry::Entry;
+use crate::entry::ValueType;
 use crate::error::{CmdError, CmdResult};
 use crate::types::list::{self, ListRef};
 
@@ -23,30 +23,6 @@ fn read<'c>(ctx: &'c mut Ctx<'_, '_>, key: &[u8]) -> Result<Option<ListRef<'c>>,
     }
 }
 
-/// The list entry at `key` for writing (WRONGTYPE for another type).
-fn write<'c>(ctx: &'c mut Ctx<'_, '_>, key: &[u8]) -> Result<Option<&'c mut Entry>, CmdError> {
-    match ctx.write_lookup(key)? {
-        Some(e) => {
-            ListRef::of(e)?;
-            Ok(Some(e))
-        }
-        None => Ok(None),
-    }
-}
-
-/// Deletes `key` if its list became empty.
-fn remove_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) -> Result<(), CmdError> {
-    let now = ctx.now_ms;
-    let guard = ctx.locked.table(key)?;
-    if guard
-        .get(key, now)
-        .is_some_and(|e| ListRef::of(e).is_ok_and(|l| l.is_empty()))
-    {
-        guard.remove(key);
-    }
-    Ok(())
-}
-
 fn push_generic(
     ctx: &mut Ctx<'_, '_>,
     args: &[Bytes],
@@ -57,7 +33,7 @@ fn push_generic(
     let values: Vec<&[u8]> = args[2..].iter().map(|v| &v[..]).collect();
     let max = max_size(ctx);
     let clock = ctx.clock();
-    let len = match write(ctx, key)? {
+    let len = match ctx.write_typed(key, ValueType::List)? {
         Some(e) => list::push(e, &values, front, max),
         None if only_existing => return Ok(ctx.reply.int(0)),
         None => {
@@ -88,14 +64,6 @@ pub fn rpushx(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     push_generic(ctx, args, false, true)
 }
 
-/// A positive count argument (Redis `getPositiveLongFromObjectOrReply`).
-/// The message stands for a non-integer too.
-fn positive_count(arg: &[u8], message: &str) -> Result<usize, CmdError> {
-    numeric::parse_i64(arg)
-        .and_then(|n| usize::try_from(n).ok())
-        .ok_or_else(|| CmdError::err(message))
-}
-
 fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], front: bool) -> CmdResult {
     if args.len() > 3 {
         return Err(CmdError::WrongArity(
@@ -103,14 +71,15 @@ fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], front: bool) -> CmdResult 
         ));
     }
     let count = match args.get(2) {
-        Some(c) => Some(positive_count(
+        Some(c) => Some(super::count_arg(
             c,
+            0,
             "value is out of range, must be positive",
         )?),
         None => None,
     };
     let key = &args[1];
-    let Some(e) = write(ctx, key)? else {
+    let Some(e) = ctx.write_typed(key, ValueType::List)? else {
         return Ok(match count {
             Some(_) => ctx.reply.null_array(),
             None => ctx.reply.null(),
@@ -120,7 +89,7 @@ fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], front: bool) -> CmdResult 
         return Ok(ctx.reply.array(0));
     }
     let popped = list::pop(e, count.unwrap_or(1), front);
-    remove_if_empty(ctx, key)?;
+    ctx.remove_if_empty(key)?;
     ctx.modified(key)?;
     ctx.dirty(popped.len() as u64);
     Ok(match count {
@@ -164,7 +133,7 @@ pub fn lindex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 
 pub fn lset(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     let max = max_size(ctx);
-    let Some(e) = write(ctx, &args[1])? else {
+    let Some(e) = ctx.write_typed(&args[1], ValueType::List)? else {
         return Err(CmdError::NoSuchKey);
     };
     let index = int_arg(&args[2])?;
@@ -220,7 +189,7 @@ pub fn ltrim(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     let end = int_arg(&args[3])?;
     let max = max_size(ctx);
     let key = &args[1];
-    let Some(e) = write(ctx, key)? else {
+    let Some(e) = ctx.write_typed(key, ValueType::List)? else {
         return Ok(ctx.reply.ok());
     };
     let len = ListRef::of(e)?.len();
@@ -235,7 +204,7 @@ pub fn ltrim(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
             len
         }
     });
-    remove_if_empty(ctx, key)?;
+    ctx.remove_if_empty(key)?;
     ctx.modified(key)?;
     ctx.dirty(removed as u64);
     Ok(ctx.reply.ok())
@@ -246,7 +215,7 @@ pub fn lrem(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     let max = max_size(ctx);
     let key = &args[1];
     let target = &args[3][..];
-    let Some(e) = write(ctx, key)? else {
+    let Some(e) = ctx.write_typed(key, ValueType::List)? else {
         return Ok(ctx.reply.int(0));
     };
     let removed = list::edit(e, max, |q| {
@@ -278,7 +247,7 @@ pub fn lrem(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
         }
         removed
     });
-    remove_if_empty(ctx, key)?;
+    ctx.remove_if_empty(key)?;
     if removed > 0 {
         ctx.modified(key)?;
         ctx.dirty(removed as u64);
@@ -296,7 +265,7 @@ pub fn linsert(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     };
     let max = max_size(ctx);
     let (pivot, value) = (&args[3][..], &args[4][..]);
-    let Some(e) = write(ctx, &args[1])? else {
+    let Some(e) = ctx.write_typed(&args[1], ValueType::List)? else {
         return Ok(ctx.reply.int(0));
     };
     let len = list::edit(e, max, |q| {
@@ -329,9 +298,13 @@ pub fn lpos(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
                 ));
             }
         } else if is(&args[j], "COUNT") && has_value {
-            count = Some(positive_count(&args[j + 1], "COUNT can't be negative")?);
+            count = Some(super::count_arg(
+                &args[j + 1],
+                0,
+                "COUNT can't be negative",
+            )?);
         } else if is(&args[j], "MAXLEN") && has_value {
-            maxlen = positive_count(&args[j + 1], "MAXLEN can't be negative")?;
+            maxlen = super::count_arg(&args[j + 1], 0, "MAXLEN can't be negative")?;
         } else {
             return Err(CmdError::Syntax);
         }
@@ -409,17 +382,6 @@ pub fn lpos(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     })
 }
 
-/// LEFT or RIGHT.
-fn side(arg: &[u8]) -> Result<bool, CmdError> {
-    if is(arg, "LEFT") {
-        Ok(true)
-    } else if is(arg, "RIGHT") {
-        Ok(false)
-    } else {
-        Err(CmdError::Syntax)
-    }
-}
-
 fn move_generic(
     ctx: &mut Ctx<'_, '_>,
     src: &[u8],
@@ -440,14 +402,14 @@ fn move_generic(
     if let Some(d) = ctx.locked.table(dst)?.get(dst, now) {
         ListRef::of(d)?;
     }
-    let Some(e) = write(ctx, src)? else {
+    let Some(e) = ctx.write_typed(src, ValueType::List)? else {
         return Ok(ctx.reply.null());
     };
     let Some(value) = list::pop(e, 1, from_left).pop() else {
         return Ok(ctx.reply.null());
     };
-    remove_if_empty(ctx, src)?;
-    match write(ctx, dst)? {
+    ctx.remove_if_empty(src)?;
+    match ctx.write_typed(dst, ValueType::List)? {
         Some(d) => {
             list::push(d, &[&value], to_left, max);
         }
@@ -465,8 +427,8 @@ fn move_generic(
 
 /// LMOVE source destination LEFT|RIGHT LEFT|RIGHT
 pub fn lmove(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
-    let from_left = side(&args[3])?;
-    let to_left = side(&args[4])?;
+    let from_left = super::either(&args[3], "LEFT", "RIGHT")?;
+    let to_left = super::either(&args[4], "LEFT", "RIGHT")?;
     move_generic(ctx, &args[1], &args[2], from_left, to_left)
 }
 
@@ -477,31 +439,9 @@ pub fn rpoplpush(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 
 /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
 pub fn lmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
-    let numkeys = numeric::parse_i64(&args[1])
-        .filter(|&n| n >= 1)
-        .ok_or_else(|| CmdError::err("numkeys should be greater than 0"))?;
-    let where_idx = usize::try_from(numkeys)
-        .unwrap_or(usize::MAX)
-        .saturating_add(2);
-    if where_idx >= args.len() {
-        return Err(CmdError::Syntax);
-    }
-    let front = side(&args[where_idx])?;
-    let mut count: Option<usize> = None;
-    let mut j = where_idx + 1;
-    while j < args.len() {
-        if is(&args[j], "COUNT") && j + 1 < args.len() && count.is_none() {
-            let c = numeric::parse_i64(&args[j + 1])
-                .filter(|&c| c >= 1)
-                .ok_or_else(|| CmdError::err("count should be greater than 0"))?;
-            count = Some(usize::try_from(c).unwrap_or(usize::MAX));
-            j += 2;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
+    let (keys, front, count) = super::mpop_tail(args, 1, "LEFT", "RIGHT")?;
     let now = ctx.now_ms;
-    for key in &args[2..where_idx] {
+    for key in keys {
         let len = match ctx.locked.table(key)?.get(key, now) {
             Some(e) => ListRef::of(e)?.len(),
             None => 0,
@@ -509,11 +449,11 @@ pub fn lmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
         if len == 0 {
             continue;
         }
-        let Some(e) = write(ctx, key)? else {
+        let Some(e) = ctx.write_typed(key, ValueType::List)? else {
             continue;
         };
-        let popped = list::pop(e, count.unwrap_or(1), front);
-        remove_if_empty(ctx, key)?;
+        let popped = list::pop(e, count, front);
+        ctx.remove_if_empty(key)?;
         ctx.modified(key)?;
         ctx.dirty(popped.len() as u64);
         let w = ctx.reply.array(2);

@@ -83,6 +83,59 @@ pub fn scan_options(args: &[Bytes], with_type: bool) -> Result<(u64, ScanOpts<'_
     Ok((cursor, opts))
 }
 
+/// A count argument of at least `min` (Redis `getRangeLongFromObjectOrReply` and
+/// `getPositiveLongFromObjectOrReply` with a custom message): `message` answers a
+/// non-integer too.
+pub fn count_arg(arg: &[u8], min: i64, message: &str) -> Result<usize, CmdError> {
+    numeric::parse_i64(arg)
+        .filter(|&n| n >= min)
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+        .ok_or_else(|| CmdError::err(message))
+}
+
+/// One of two option words (LEFT|RIGHT, MIN|MAX): true for `first`.
+pub fn either(arg: &[u8], first: &str, second: &str) -> Result<bool, CmdError> {
+    if is(arg, first) {
+        Ok(true)
+    } else if is(arg, second) {
+        Ok(false)
+    } else {
+        Err(CmdError::Syntax)
+    }
+}
+
+/// The `numkeys key [key ...] FIRST|SECOND [COUNT count]` tail of LMPOP, ZMPOP and their
+/// blocking forms, `numkeys` being `args[at]`: the keys, whether the side is `first`, and the
+/// count (1 without COUNT), with Redis's errors in Redis's order.
+pub fn mpop_tail<'a>(
+    args: &'a [Bytes],
+    at: usize,
+    first: &str,
+    second: &str,
+) -> Result<(&'a [Bytes], bool, usize), CmdError> {
+    let numkeys = count_arg(&args[at], 1, "numkeys should be greater than 0")?;
+    let where_at = numkeys.saturating_add(at + 1);
+    if where_at >= args.len() {
+        return Err(CmdError::Syntax);
+    }
+    let side = either(&args[where_at], first, second)?;
+    let mut count = None;
+    let mut j = where_at + 1;
+    while j < args.len() {
+        if is(&args[j], "COUNT") && j + 1 < args.len() && count.is_none() {
+            count = Some(count_arg(
+                &args[j + 1],
+                1,
+                "count should be greater than 0",
+            )?);
+            j += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    Ok((&args[at + 1..where_at], side, count.unwrap_or(1)))
+}
+
 /// A SCAN cursor argument.
 pub fn scan_cursor(arg: &[u8]) -> Result<u64, CmdError> {
     numeric::parse_u64(arg).ok_or_else(|| CmdError::err("invalid cursor"))
@@ -185,6 +238,32 @@ impl Ctx<'_, '_> {
     /// WATCHing it fail their EXEC. Inserts, removals and expiry changes signal by themselves.
     pub fn modified(&mut self, key: &[u8]) -> Result<(), CmdError> {
         self.locked.table(key)?.touch(key);
+        Ok(())
+    }
+
+    /// Looks `key` up for writing a value of type `vtype` (WRONGTYPE for another type).
+    pub fn write_typed(
+        &mut self,
+        key: &[u8],
+        vtype: ValueType,
+    ) -> Result<Option<&mut Entry>, CmdError> {
+        match self.write_lookup(key)? {
+            Some(e) if e.value_type() != vtype => Err(CmdError::WrongType),
+            other => Ok(other),
+        }
+    }
+
+    /// Deletes `key` if it holds an empty collection (Redis deletes a list, set, sorted set
+    /// or hash as its last element goes).
+    pub fn remove_if_empty(&mut self, key: &[u8]) -> Result<(), CmdError> {
+        let now = self.now_ms;
+        let guard = self.locked.table(key)?;
+        if guard
+            .get(key, now)
+            .is_some_and(crate::types::is_empty_collection)
+        {
+            guard.remove(key);
+        }
         Ok(())
     }
 

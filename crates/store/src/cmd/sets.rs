@@ -7,23 +7,12 @@ use bytes::Bytes;
 
 use super::{int_arg, is, lookup_read};
 use crate::Ctx;
-use crate::entry::Entry;
+use crate::entry::ValueType;
 use crate::error::{CmdError, CmdResult};
 use crate::types::set::{self, SetRef};
 
 fn max_intset(ctx: &Ctx<'_, '_>) -> u64 {
     ctx.settings.set_max_intset_entries
-}
-
-/// The set entry at `key` for writing (WRONGTYPE for another type).
-fn write<'c>(ctx: &'c mut Ctx<'_, '_>, key: &[u8]) -> Result<Option<&'c mut Entry>, CmdError> {
-    match ctx.write_lookup(key)? {
-        Some(e) => {
-            SetRef::of(e)?;
-            Ok(Some(e))
-        }
-        None => Ok(None),
-    }
 }
 
 /// The members of the set at `key` (empty when missing; WRONGTYPE for another type), read
@@ -35,23 +24,11 @@ fn members_of(ctx: &mut Ctx<'_, '_>, key: &[u8]) -> Result<Option<Vec<Vec<u8>>>,
     }
 }
 
-fn remove_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) -> Result<(), CmdError> {
-    let now = ctx.now_ms;
-    let guard = ctx.locked.table(key)?;
-    if guard
-        .get(key, now)
-        .is_some_and(|e| SetRef::of(e).is_ok_and(|s| s.is_empty()))
-    {
-        guard.remove(key);
-    }
-    Ok(())
-}
-
 /// Adds `members` to the set at `key`, creating it; returns how many were new.
 fn add_members(ctx: &mut Ctx<'_, '_>, key: &[u8], members: &[&[u8]]) -> Result<usize, CmdError> {
     let max = max_intset(ctx);
     let clock = ctx.clock();
-    let added = match write(ctx, key)? {
+    let added = match ctx.write_typed(key, ValueType::Set)? {
         Some(e) => set::add(e, members, max),
         None => {
             let mut e = set::new_entry(key, members[0], clock);
@@ -76,12 +53,12 @@ pub fn sadd(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 pub fn srem(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let members: Vec<&[u8]> = args[2..].iter().map(|m| &m[..]).collect();
-    let Some(e) = write(ctx, key)? else {
+    let Some(e) = ctx.write_typed(key, ValueType::Set)? else {
         return Ok(ctx.reply.int(0));
     };
     let removed = set::remove(e, &members);
     if removed > 0 {
-        remove_if_empty(ctx, key)?;
+        ctx.remove_if_empty(key)?;
         ctx.modified(key)?;
         ctx.dirty(removed as u64);
     }
@@ -137,15 +114,15 @@ pub fn spop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
         return Err(CmdError::Syntax);
     }
     let count = match args.get(2) {
-        Some(c) => Some(
-            numeric::parse_i64(c)
-                .and_then(|n| usize::try_from(n).ok())
-                .ok_or_else(|| CmdError::err("value is out of range, must be positive"))?,
-        ),
+        Some(c) => Some(super::count_arg(
+            c,
+            0,
+            "value is out of range, must be positive",
+        )?),
         None => None,
     };
     let key = &args[1];
-    let Some(e) = write(ctx, key)? else {
+    let Some(e) = ctx.write_typed(key, ValueType::Set)? else {
         return Ok(match count {
             Some(_) => ctx.reply.set(0),
             None => ctx.reply.null(),
@@ -165,7 +142,7 @@ pub fn spop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
         }
     }
     if !popped.is_empty() {
-        remove_if_empty(ctx, key)?;
+        ctx.remove_if_empty(key)?;
         ctx.modified(key)?;
         ctx.dirty(popped.len() as u64);
     }
@@ -245,10 +222,10 @@ pub fn smove(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     if !src_has {
         return Ok(ctx.reply.int(0));
     }
-    if let Some(e) = write(ctx, src)? {
+    if let Some(e) = ctx.write_typed(src, ValueType::Set)? {
         set::remove(e, &[member]);
     }
-    remove_if_empty(ctx, src)?;
+    ctx.remove_if_empty(src)?;
     ctx.modified(src)?;
     add_members(ctx, dst, &[member])?;
     ctx.modified(dst)?;
@@ -360,10 +337,7 @@ pub fn sdiffstore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 
 /// SINTERCARD numkeys key [key ...] [LIMIT limit]
 pub fn sintercard(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
-    let numkeys = numeric::parse_i64(&args[1])
-        .filter(|&n| n >= 1)
-        .ok_or_else(|| CmdError::err("numkeys should be greater than 0"))?;
-    let numkeys = usize::try_from(numkeys).unwrap_or(usize::MAX);
+    let numkeys = super::count_arg(&args[1], 1, "numkeys should be greater than 0")?;
     if numkeys > args.len() - 2 {
         return Err(CmdError::err(
             "Number of keys can't be greater than number of args",
@@ -373,9 +347,7 @@ pub fn sintercard(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     let mut j = 2 + numkeys;
     while j < args.len() {
         if is(&args[j], "LIMIT") && j + 1 < args.len() {
-            limit = numeric::parse_i64(&args[j + 1])
-                .and_then(|n| usize::try_from(n).ok())
-                .ok_or_else(|| CmdError::err("LIMIT can't be negative"))?;
+            limit = super::count_arg(&args[j + 1], 0, "LIMIT can't be negative")?;
             j += 2;
         } else {
             return Err(CmdError::Syntax);

@@ -56,29 +56,6 @@ fn lex_range<'a>(min: &'a [u8], max: &'a [u8]) -> Result<LexRange<'a>, CmdError>
     LexRange::parse(min, max).ok_or_else(|| CmdError::err("min or max not valid string range item"))
 }
 
-/// The sorted set at `key` for writing (WRONGTYPE for another type).
-fn write<'c>(ctx: &'c mut Ctx<'_, '_>, key: &[u8]) -> Result<Option<&'c mut Entry>, CmdError> {
-    match ctx.write_lookup(key)? {
-        Some(e) => {
-            ZSetRef::of(e)?;
-            Ok(Some(e))
-        }
-        None => Ok(None),
-    }
-}
-
-fn remove_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) -> Result<(), CmdError> {
-    let now = ctx.now_ms;
-    let guard = ctx.locked.table(key)?;
-    if guard
-        .get(key, now)
-        .is_some_and(|e| ZSetRef::of(e).is_ok_and(|z| z.is_empty()))
-    {
-        guard.remove(key);
-    }
-    Ok(())
-}
-
 /// How (member, score) pairs are written.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Pairs {
@@ -184,7 +161,7 @@ fn zadd_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], mut flags: AddFlags) -> C
     }
     let limits = limits(ctx);
     let clock = ctx.clock();
-    let exists = match write(ctx, key)? {
+    let exists = match ctx.write_typed(key, ValueType::ZSet)? {
         Some(_) => true,
         None if flags.xx => {
             return Ok(if flags.incr {
@@ -204,7 +181,7 @@ fn zadd_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], mut flags: AddFlags) -> C
     let mut new_score = 0.0;
     for (pair, &score) in rest.chunks_exact(2).zip(&scores) {
         let member = &pair[1][..];
-        let Some(e) = write(ctx, key)? else {
+        let Some(e) = ctx.write_typed(key, ValueType::ZSet)? else {
             break;
         };
         let current = ZSetRef::of(e)?.score(member);
@@ -288,12 +265,12 @@ pub fn zincrby(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 pub fn zrem(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let members: Vec<&[u8]> = args[2..].iter().map(|m| &m[..]).collect();
-    let Some(e) = write(ctx, key)? else {
+    let Some(e) = ctx.write_typed(key, ValueType::ZSet)? else {
         return Ok(ctx.reply.int(0));
     };
     let removed = zset::remove(e, &members);
     if removed > 0 {
-        remove_if_empty(ctx, key)?;
+        ctx.remove_if_empty(key)?;
         ctx.modified(key)?;
         ctx.dirty(removed as u64);
     }
@@ -598,7 +575,7 @@ fn zremrange_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], rangetype: RangeType
         _ => Spec::Rank(int_arg(&args[2])?, int_arg(&args[3])?),
     };
     let key = &args[1];
-    let Some(e) = write(ctx, key)? else {
+    let Some(e) = ctx.write_typed(key, ValueType::ZSet)? else {
         return Ok(ctx.reply.int(0));
     };
     let ranks = {
@@ -614,7 +591,7 @@ fn zremrange_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], rangetype: RangeType
     };
     let removed = zset::remove_ranks(e, ranks).len();
     if removed > 0 {
-        remove_if_empty(ctx, key)?;
+        ctx.remove_if_empty(key)?;
         ctx.modified(key)?;
         ctx.dirty(removed as u64);
     }
@@ -644,7 +621,7 @@ fn pop_from(
     max: bool,
 ) -> Result<Option<(Bytes, Scored)>, CmdError> {
     for key in keys {
-        let Some(e) = write(ctx, key)? else {
+        let Some(e) = ctx.write_typed(key, ValueType::ZSet)? else {
             continue;
         };
         let len = ZSetRef::of(e)?.len();
@@ -654,7 +631,7 @@ fn pop_from(
         if max {
             popped.reverse();
         }
-        remove_if_empty(ctx, key)?;
+        ctx.remove_if_empty(key)?;
         if !popped.is_empty() {
             ctx.modified(key)?;
             ctx.dirty(popped.len() as u64);
@@ -669,12 +646,11 @@ fn zpop_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], max: bool) -> CmdResult {
         return Err(CmdError::Syntax);
     }
     let count = match args.get(2) {
-        Some(c) => {
-            let n = numeric::parse_i64(c)
-                .filter(|&n| n >= 0)
-                .ok_or_else(|| CmdError::err("value is out of range, must be positive"))?;
-            Some(usize::try_from(n).unwrap_or(usize::MAX))
-        }
+        Some(c) => Some(super::count_arg(
+            c,
+            0,
+            "value is out of range, must be positive",
+        )?),
         None => None,
     };
     if count == Some(0) {
@@ -709,36 +685,8 @@ pub fn zpopmax(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 
 /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
 pub fn zmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
-    let numkeys = numeric::parse_i64(&args[1])
-        .filter(|&n| n >= 1)
-        .ok_or_else(|| CmdError::err("numkeys should be greater than 0"))?;
-    let where_at = usize::try_from(numkeys)
-        .unwrap_or(usize::MAX)
-        .saturating_add(2);
-    if where_at >= args.len() {
-        return Err(CmdError::Syntax);
-    }
-    let max = if is(&args[where_at], "MIN") {
-        false
-    } else if is(&args[where_at], "MAX") {
-        true
-    } else {
-        return Err(CmdError::Syntax);
-    };
-    let mut count: Option<usize> = None;
-    let mut j = where_at + 1;
-    while j < args.len() {
-        if is(&args[j], "COUNT") && j + 1 < args.len() && count.is_none() {
-            let c = numeric::parse_i64(&args[j + 1])
-                .filter(|&c| c >= 1)
-                .ok_or_else(|| CmdError::err("count should be greater than 0"))?;
-            count = Some(usize::try_from(c).unwrap_or(usize::MAX));
-            j += 2;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
-    let Some((key, popped)) = pop_from(ctx, &args[2..where_at], count.unwrap_or(1), max)? else {
+    let (keys, min, count) = super::mpop_tail(args, 1, "MIN", "MAX")?;
+    let Some((key, popped)) = pop_from(ctx, keys, count, !min)? else {
         return Ok(ctx.reply.null_array());
     };
     let w = ctx.reply.array(2);
@@ -916,9 +864,7 @@ fn set_op_generic(
             withscores = true;
             j += 1;
         } else if cardinality && remaining >= 2 && is(a, "LIMIT") {
-            limit = numeric::parse_i64(&args[j + 1])
-                .and_then(|n| usize::try_from(n).ok())
-                .ok_or_else(|| CmdError::err("LIMIT can't be negative"))?;
+            limit = super::count_arg(&args[j + 1], 0, "LIMIT can't be negative")?;
             j += 2;
         } else {
             return Err(CmdError::Syntax);

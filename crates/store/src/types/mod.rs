@@ -13,6 +13,17 @@ pub mod zset;
 
 use crate::entry::{Entry, ValueType};
 
+/// Does `entry` hold a collection with no element left?
+pub fn is_empty_collection(entry: &Entry) -> bool {
+    match entry.value_type() {
+        ValueType::String => false,
+        ValueType::List => list::ListRef::of(entry).is_ok_and(|l| l.is_empty()),
+        ValueType::Set => set::SetRef::of(entry).is_ok_and(|s| s.is_empty()),
+        ValueType::ZSet => zset::ZSetRef::of(entry).is_ok_and(|z| z.is_empty()),
+        ValueType::Hash => hash::HashRef::of(entry).is_ok_and(|h| h.is_empty()),
+    }
+}
+
 /// The encoding OBJECT ENCODING reports for the value of `entry`.
 pub fn encoding_name(entry: &Entry) -> &'static str {
     match entry.value_type() {

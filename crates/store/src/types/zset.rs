@@ -56,10 +56,6 @@ impl<'a> Decoded<'a> {
             items: lp.pairs().collect(),
         }
     }
-
-    fn member_cmp(e: Element<'_>, member: &[u8]) -> std::cmp::Ordering {
-        e.cmp_bytes(member)
-    }
 }
 
 /// A sorted set read in place.
@@ -254,8 +250,7 @@ fn insert_position(lp: &ListpackView<'_>, member: &[u8], score: f64) -> Option<l
         let s = entries.next()?;
         let existing = element_score(s.element);
         if existing > score
-            || (existing == score
-                && Decoded::member_cmp(m.element, member) == std::cmp::Ordering::Greater)
+            || (existing == score && m.element.cmp_bytes(member) == std::cmp::Ordering::Greater)
         {
             return Some(m.pos);
         }
