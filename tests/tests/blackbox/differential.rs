@@ -426,6 +426,18 @@ impl Generator {
         out
     }
 
+    /// `HSCAN`/`SSCAN`/`ZSCAN key 0` with random MATCH and COUNT options.
+    fn key_scan(&mut self, name: &str, key: &str) -> Vec<String> {
+        let mut args = vec![name.to_string(), key.to_string(), "0".to_string()];
+        if self.chance(0.5) {
+            args.extend(["MATCH".into(), self.pick(&PATTERNS)]);
+        }
+        if self.chance(0.3) {
+            args.extend(["COUNT".into(), self.pick(&["1", "5", "0", "x"])]);
+        }
+        args
+    }
+
     /// Set members; now and then enough integers to pass `set-max-intset-entries`.
     fn members(&mut self) -> Vec<String> {
         if self.chance(0.03) {
@@ -590,16 +602,7 @@ impl Generator {
                 }
                 (args, SameKind)
             }
-            16 => {
-                let mut args = s(&["HSCAN", &key, "0"]);
-                if self.chance(0.5) {
-                    args.extend(["MATCH".into(), self.pick(&PATTERNS)]);
-                }
-                if self.chance(0.3) {
-                    args.extend(["COUNT".into(), self.pick(&["1", "5", "0", "x"])]);
-                }
-                (args, FullKeyScan)
-            }
+            16 => (self.key_scan("HSCAN", &key), FullKeyScan),
             17..=19 => (
                 with(
                     s(&[&self.pick(&["LPUSH", "RPUSH", "LPUSHX", "RPUSHX"]), &key]),
@@ -750,16 +753,7 @@ impl Generator {
                 }
                 (args, Exact)
             }
-            47 => {
-                let mut args = s(&["SSCAN", &key, "0"]);
-                if self.chance(0.5) {
-                    args.extend(["MATCH".into(), self.pick(&PATTERNS)]);
-                }
-                if self.chance(0.3) {
-                    args.extend(["COUNT".into(), self.pick(&["1", "5", "0", "x"])]);
-                }
-                (args, FullKeyScan)
-            }
+            47 => (self.key_scan("SSCAN", &key), FullKeyScan),
             48 | 49 => (
                 s(&[
                     "SETBIT",
@@ -976,16 +970,7 @@ impl Generator {
                 }
                 (args, Exact)
             }
-            83 => {
-                let mut args = s(&["ZSCAN", &key, "0"]);
-                if self.chance(0.5) {
-                    args.extend(["MATCH".into(), self.pick(&PATTERNS)]);
-                }
-                if self.chance(0.3) {
-                    args.extend(["COUNT".into(), self.pick(&["1", "5", "0", "x"])]);
-                }
-                (args, FullKeyScan)
-            }
+            83 => (self.key_scan("ZSCAN", &key), FullKeyScan),
             84 => {
                 // Blocking commands answer at once when there is data; otherwise a short
                 // timeout (never 0: the one client would wait forever) or an invalid one.
