@@ -621,3 +621,145 @@ fn redis_rs_cluster_client_writes_and_reads() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Every node's view of its peers: `(id, ip, link state)` of each non-myself line.
+fn peer_lines(client: &mut Client) -> anyhow::Result<Vec<(String, String, String)>> {
+    Ok(cluster_nodes(client)?
+        .lines()
+        .filter(|l| !l.contains("myself"))
+        .map(|l| {
+            let fields: Vec<&str> = l.split(' ').collect();
+            let ip = fields
+                .get(1)
+                .and_then(|a| a.split(':').next())
+                .unwrap_or_default();
+            (
+                fields[0].to_string(),
+                ip.to_string(),
+                fields.get(7).copied().unwrap_or_default().to_string(),
+            )
+        })
+        .collect())
+}
+
+#[test]
+fn peers_known_by_hostname_are_re_resolved_when_every_recorded_ip_is_stale() -> anyhow::Result<()> {
+    // Every node announces "localhost": the name to dial when its IP is no longer right.
+    let mut servers = Server::start_cluster_nodes(ServerKind::Tessera, 3, |_| {
+        [
+            "--cluster-node-timeout",
+            "2000",
+            "--cluster-announce-hostname",
+            "localhost",
+        ]
+        .map(String::from)
+        .to_vec()
+    })?;
+    create(&servers)?;
+    wait_state(&servers, "ok")?;
+    // The whole cluster restarts, and every nodes.conf records its peers at an address
+    // nothing listens on (as after every pod of a StatefulSet was rescheduled).
+    for server in &mut servers {
+        server.stop()?;
+    }
+    for server in &servers {
+        let path = server.dir().join("nodes.conf");
+        let text = std::fs::read_to_string(&path)?;
+        let stale: String = text
+            .lines()
+            .map(|l| {
+                if l.contains("myself") || l.starts_with("vars") {
+                    l.to_string()
+                } else {
+                    l.replacen(" 127.0.0.1:", " 127.0.0.3:", 1)
+                }
+            })
+            .map(|l| l + "\n")
+            .collect();
+        ensure!(stale.matches("127.0.0.3:").count() == 2, "{stale}");
+        std::fs::write(&path, stale)?;
+    }
+    for server in &mut servers {
+        server.restart()?;
+    }
+    for server in &servers {
+        let mut client = server.client()?;
+        wait_until(CONVERGE, "peers reached by hostname at 127.0.0.1", || {
+            let peers = peer_lines(&mut client)?;
+            Ok(peers.len() == 2
+                && peers
+                    .iter()
+                    .all(|(_, ip, link)| ip == "127.0.0.1" && link == "connected"))
+        })
+        .with_context(|| logs(&servers))?;
+    }
+    wait_state(&servers, "ok")?;
+    check(&servers)?;
+    Ok(())
+}
+
+#[test]
+fn a_link_over_cluster_link_sendbuf_limit_is_freed_and_counted() -> anyhow::Result<()> {
+    let mut servers = Server::start_cluster_nodes(ServerKind::Tessera, 3, |_| {
+        [
+            "--cluster-node-timeout",
+            "60000",
+            "--cluster-link-sendbuf-limit",
+            "1mb",
+        ]
+        .map(String::from)
+        .to_vec()
+    })?;
+    create(&servers)?;
+    wait_state(&servers, "ok")?;
+    let pid = servers[2].pid().context("no pid")?;
+    let signal = |sig: &str| -> anyhow::Result<()> {
+        let status = Command::new("kill")
+            .args([sig, &pid.to_string()])
+            .status()?;
+        ensure!(status.success(), "kill {sig} failed");
+        Ok(())
+    };
+    // A peer that stops reading: PUBLISH fans every message out on the bus, so node 0's
+    // links to node 2 fill up once the kernel's socket buffers are full.
+    signal("-STOP")?;
+    let outcome = (|| -> anyhow::Result<u64> {
+        let mut client = servers[0].client()?;
+        let payload = "x".repeat(100_000);
+        let mut exceeded = 0;
+        for _ in 0..2000 {
+            client.cmd(&["PUBLISH", "ch", &payload])?;
+            let info = cluster_info(&mut client)?;
+            exceeded = info
+                .lines()
+                .find_map(|l| l.strip_prefix("total_cluster_links_buffer_limit_exceeded:"))
+                .context("no total_cluster_links_buffer_limit_exceeded")?
+                .trim()
+                .parse()?;
+            if exceeded > 0 {
+                break;
+            }
+        }
+        Ok(exceeded)
+    })();
+    signal("-CONT")?;
+    let exceeded = outcome?;
+    ensure!(exceeded > 0, "no link freed\n{}", logs(&servers));
+    ensure!(
+        servers[0]
+            .log()
+            .contains("exceeded cluster-link-sendbuf-limit"),
+        "{}",
+        servers[0].log()
+    );
+    // Once the peer reads again, gossip reconnects and nothing is lost for good.
+    wait_state(&servers, "ok")?;
+    let mut client = servers[0].client()?;
+    wait_until(CONVERGE, "links to every peer again", || {
+        Ok(peer_lines(&mut client)?
+            .iter()
+            .all(|(_, _, link)| link == "connected"))
+    })?;
+    servers[2].stop()?;
+    Ok(())
+}

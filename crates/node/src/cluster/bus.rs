@@ -51,31 +51,83 @@ fn ip_text(addr: &SocketAddr) -> String {
     }
 }
 
-/// An outbound link: connects to `ip:cport` within `timeout_ms`, tells gossip, then serves
-/// the link. A failed attempt is reported as a closed link.
+/// Where an outbound link goes.
+pub(super) struct Target {
+    /// The node's last known IP.
+    pub ip: String,
+    /// The hostname it announced, if any: resolved at each attempt and preferred to `ip`.
+    pub hostname: Option<String>,
+    /// Its bus port.
+    pub cport: u16,
+}
+
+impl Target {
+    /// The addresses to dial, in order: the hostname's addresses when it resolves, then the
+    /// last known IP.
+    async fn candidates(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(host) = &self.hostname {
+            match tokio::net::lookup_host((host.as_str(), self.cport)).await {
+                Ok(addrs) => {
+                    for addr in addrs {
+                        let ip = ip_text(&addr);
+                        if !out.contains(&ip) {
+                            out.push(ip);
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::debug!(%host, error = %e, "Could not resolve a node's hostname; dialling its last known IP");
+                }
+            }
+        }
+        if !out.contains(&self.ip) {
+            out.push(self.ip.clone());
+        }
+        out
+    }
+
+    /// A connection to the first candidate address that accepts one.
+    async fn dial(&self) -> std::io::Result<TcpStream> {
+        let mut last = None;
+        for ip in self.candidates().await {
+            match TcpStream::connect((ip.as_str(), self.cport)).await {
+                Ok(stream) => {
+                    if ip != self.ip {
+                        tracing::info!(hostname = ?self.hostname, %ip, known = %self.ip, cport = self.cport, "Reached a node at its hostname's current address");
+                    }
+                    return Ok(stream);
+                }
+                Err(e) => {
+                    tracing::debug!(%ip, cport = self.cport, error = %e, "Connection with a node's bus port failed");
+                    last = Some(e);
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| std::io::Error::other("no address to dial")))
+    }
+}
+
+/// An outbound link: connects to the target (its hostname re-resolved, else its IP) within
+/// `timeout_ms`, tells gossip, then serves the link. A failed attempt is reported as a
+/// closed link.
 pub(super) async fn connect(
     cluster: Arc<Cluster>,
     link: LinkId,
-    ip: String,
-    cport: u16,
+    target: Target,
     queued: mpsc::UnboundedReceiver<Vec<u8>>,
     pending: Arc<AtomicUsize>,
     timeout_ms: u64,
 ) {
-    let attempt = tokio::time::timeout(
-        Duration::from_millis(timeout_ms),
-        TcpStream::connect((ip.as_str(), cport)),
-    )
-    .await;
+    let attempt = tokio::time::timeout(Duration::from_millis(timeout_ms), target.dial()).await;
     let stream = match attempt {
         Ok(Ok(stream)) => stream,
-        Ok(Err(e)) => {
-            tracing::debug!(%ip, cport, error = %e, "Connection with a node's bus port failed");
+        Ok(Err(_)) => {
             cluster.link_closed(link);
             return;
         }
         Err(_) => {
-            tracing::debug!(%ip, cport, "Connection with a node's bus port timed out");
+            tracing::debug!(ip = %target.ip, hostname = ?target.hostname, cport = target.cport, "Connection with a node's bus port timed out");
             cluster.link_closed(link);
             return;
         }
@@ -158,5 +210,6 @@ pub(super) async fn cron(cluster: Arc<Cluster>) {
     loop {
         interval.tick().await;
         cluster.drive(|state, now| ((), state.tick(now)));
+        cluster.free_links_over_limit();
     }
 }

@@ -56,6 +56,9 @@ pub struct Settings {
     pub allow_reads_when_down: bool,
     /// `cluster-preferred-endpoint-type`.
     pub endpoint: Endpoint,
+    /// `cluster-link-sendbuf-limit`: bytes queued on one link before the cron frees it
+    /// (0: no limit).
+    pub link_sendbuf_limit: u64,
 }
 
 impl Settings {
@@ -68,6 +71,7 @@ impl Settings {
                 T::Hostname => Endpoint::Hostname,
                 T::UnknownEndpoint => Endpoint::Unknown,
             },
+            link_sendbuf_limit: cfg.cluster_link_sendbuf_limit,
         }
     }
 
@@ -136,6 +140,9 @@ pub struct BusStats {
     /// Frames that could not be decoded (bad magic or version, oversized, undecodable or
     /// invalid): each closed its link.
     pub rejected_frames: AtomicU64,
+    /// Links freed for exceeding `cluster-link-sendbuf-limit` (CLUSTER INFO
+    /// `total_cluster_links_buffer_limit_exceeded`).
+    pub links_buffer_limit_exceeded: AtomicU64,
 }
 
 impl BusStats {
@@ -360,12 +367,23 @@ impl Cluster {
                     let (frames, queued) = mpsc::unbounded_channel();
                     let pending = Arc::new(AtomicUsize::new(0));
                     let timeout = inner.state.config().node_timeout.max(1000);
-                    tracing::debug!(%node, %ip, cport, link = link.0, "Connecting to a node's bus port");
+                    // A node that announced a hostname is dialled by that name, resolved
+                    // now: after a restart at a new IP (a rescheduled pod) the name leads to
+                    // it even when every node's recorded IP is stale.
+                    let hostname = inner
+                        .state
+                        .node(&node)
+                        .map(|n| n.hostname.clone())
+                        .filter(|h| !h.is_empty());
+                    tracing::debug!(%node, %ip, ?hostname, cport, link = link.0, "Connecting to a node's bus port");
                     let task = self.runtime.spawn(bus::connect(
                         cluster,
                         link,
-                        ip,
-                        cport,
+                        bus::Target {
+                            ip,
+                            hostname,
+                            cport,
+                        },
                         queued,
                         pending.clone(),
                         timeout,
@@ -454,6 +472,42 @@ impl Cluster {
             // Closed meanwhile.
             None => task.abort(),
         }
+    }
+
+    /// Frees every link with more than `cluster-link-sendbuf-limit` bytes queued (Redis
+    /// `clusterNodeCronFreeLinkOnBufferLimitReached`, run by the cron): a peer that stopped
+    /// reading cannot make this node buffer without bound. Gossip reconnects as for any lost
+    /// link.
+    fn free_links_over_limit(&self) {
+        let limit = self.inner.read().settings.link_sendbuf_limit;
+        if limit == 0 {
+            return;
+        }
+        self.drive_inner(|inner, now| {
+            let over: Vec<(LinkId, usize)> = inner
+                .links
+                .iter()
+                .map(|(id, l)| (*id, l.pending.load(Ordering::Relaxed)))
+                .filter(|&(_, pending)| pending as u64 > limit)
+                .collect();
+            let mut actions = Vec::new();
+            for (link, pending) in over {
+                if let Some(handle) = inner.links.remove(&link) {
+                    handle.close();
+                }
+                self.stats
+                    .links_buffer_limit_exceeded
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    link = link.0,
+                    pending,
+                    limit,
+                    "Freeing a cluster bus link whose send buffer exceeded cluster-link-sendbuf-limit"
+                );
+                actions.extend(inner.state.on_link_closed(now, link));
+            }
+            ((), actions)
+        });
     }
 
     /// A link ended on its own (connection refused or lost, bad frame): tell gossip, unless

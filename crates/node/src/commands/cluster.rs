@@ -141,8 +141,12 @@ pub fn info_text(cluster: &Cluster) -> String {
         }
         let _ = write!(out, "cluster_stats_messages_{direction}:{total}\r\n");
     }
-    out.push_str("total_cluster_links_buffer_limit_exceeded:0\r\n");
     use std::sync::atomic::Ordering::Relaxed;
+    let _ = write!(
+        out,
+        "total_cluster_links_buffer_limit_exceeded:{}\r\n",
+        stats.links_buffer_limit_exceeded.load(Relaxed)
+    );
     for (name, value) in [
         (
             "tessera_cluster_bus_bytes_sent",
