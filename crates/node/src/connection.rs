@@ -138,11 +138,16 @@ async fn wait_unblocked(
     stream: &mut TcpStream,
     input: &mut BytesMut,
     session: &Session,
+    server: &Server,
     waiter: &store::blocking::Waiter,
     timeout_ms: i64,
 ) -> std::io::Result<Option<Vec<u8>>> {
     let deadline = (timeout_ms > 0)
         .then(|| tokio::time::Instant::now() + std::time::Duration::from_millis(timeout_ms as u64));
+    // In cluster mode, how often the waiter checks that its key's slot is still served here
+    // (Redis checks blocked clients in its clients cron, each about once a second).
+    let mut redirect_check = tokio::time::interval(std::time::Duration::from_millis(100));
+    redirect_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut client_gone = false;
     loop {
         if let Some(reply) = waiter.take_reply() {
@@ -168,6 +173,15 @@ async fn wait_unblocked(
                 if waiter.cancel() {
                     let mut out = BytesMut::new();
                     resp::encode::null_array(&mut out, waiter.proto);
+                    return Ok(Some(out.to_vec()));
+                }
+            }
+            _ = redirect_check.tick(), if server.cluster.is_some() && !client_gone => {
+                if let Some(error) = server.cluster.as_ref().and_then(|c| c.blocked_redirect(&waiter.keys))
+                    && waiter.cancel()
+                {
+                    let mut out = BytesMut::new();
+                    commands::write_error(server, &mut out, &error);
                     return Ok(Some(out.to_vec()));
                 }
             }
@@ -334,8 +348,10 @@ async fn connection_loop(
                             output.clear();
                         }
                         server.stats.blocked_clients.add(1);
-                        let outcome =
-                            wait_unblocked(stream, &mut input, session, &waiter, timeout_ms).await;
+                        let outcome = wait_unblocked(
+                            stream, &mut input, session, server, &waiter, timeout_ms,
+                        )
+                        .await;
                         server.stats.blocked_clients.add(-1);
                         for key in &waiter.keys {
                             session

@@ -146,3 +146,47 @@ fn a_waiter_whose_client_left_takes_nothing() -> anyhow::Result<()> {
         Ok(())
     })
 }
+
+#[test]
+fn a_waiter_whose_slot_stops_being_served_gets_redis_error() -> anyhow::Result<()> {
+    // With full coverage required, losing a slot takes the cluster down: every waiter gets
+    // CLUSTERDOWN; without, only the waiters on that slot, with "not served".
+    for (args, want) in [
+        (vec![], "CLUSTERDOWN The cluster is down"),
+        (
+            vec!["--cluster-require-full-coverage", "no"],
+            "CLUSTERDOWN Hash slot not served",
+        ),
+    ] {
+        for kind in [
+            test_harness::ServerKind::Redis,
+            test_harness::ServerKind::Tessera,
+        ] {
+            let server = Server::start_cluster_owning_all_slots(kind, &args)?;
+            let mut c = server.client()?;
+            let mut waiter = server.client()?;
+            // Another slot's waiter stays blocked when coverage is not required.
+            let mut other = server.client()?;
+            send(&mut waiter, "BLPOP k 0")?;
+            send(&mut other, "BZPOPMIN other 0")?;
+            wait_blocked(&server, 2)?;
+            expect(&mut c, "CLUSTER DELSLOTS 7629", simple("OK"))?;
+            ensure!(
+                waiter.read_frame()? == err(want),
+                "{kind:?} {args:?}: the waiter's reply"
+            );
+            if args.is_empty() {
+                ensure!(other.read_frame()? == err(want), "{kind:?}: other waiter");
+                wait_blocked(&server, 0)?;
+            } else {
+                wait_blocked(&server, 1)?;
+                expect(&mut c, "ZADD other 1 m", int(1))?;
+                ensure!(
+                    other.read_frame()? == array(vec![bulk("other"), bulk("m"), bulk("1")]),
+                    "{kind:?}: other waiter served"
+                );
+            }
+        }
+    }
+    Ok(())
+}

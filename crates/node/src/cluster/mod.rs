@@ -521,6 +521,28 @@ impl Cluster {
         });
     }
 
+    /// The error that ends a client's wait on `keys` because this node no longer serves them
+    /// (Redis `clusterRedirectBlockedClientIfNeeded`): the cluster is down, or the first
+    /// key's slot is unassigned (CLUSTERDOWN) or owned by another node (MOVED).
+    pub fn blocked_redirect(&self, keys: &[Bytes]) -> Option<String> {
+        let inner = self.inner.read();
+        let st = &inner.state;
+        if !st.is_ok() {
+            return Some("CLUSTERDOWN The cluster is down".into());
+        }
+        let slot = key_slot(keys.first()?);
+        match st.slot_owner(slot) {
+            None => Some("CLUSTERDOWN Hash slot not served".into()),
+            Some(owner) if owner == st.my_id() => None,
+            Some(owner) => {
+                let (endpoint, port) = st
+                    .node(&owner)
+                    .map_or(("", 0), |n| (inner.settings.endpoint(n), n.port));
+                Some(format!("MOVED {slot} {endpoint}:{port}"))
+            }
+        }
+    }
+
     /// Routes a keyed command (Redis 7.0 `getNodeByQuery` for a node without open slots).
     pub fn route(
         &self,

@@ -136,7 +136,8 @@ pub fn paused_until(server: &Server, args: &[Bytes], now_ms: i64) -> Option<i64>
     writes.then_some(until)
 }
 
-fn write_error(server: &Server, out: &mut BytesMut, text: &str) {
+/// Writes an error reply and counts it (INFO stats and errorstats).
+pub(crate) fn write_error(server: &Server, out: &mut BytesMut, text: &str) {
     server.stats.total_error_replies.add(1);
     server.command_stats.record_error(text);
     resp::encode::error(out, text.as_bytes());
