@@ -196,6 +196,14 @@ fn sort_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], readonly: bool) -> CmdRes
         }
         names.extend(extra.iter().map(Vec::as_slice));
         let mut locked = ctx.db.lock_keys(names.iter().copied());
+        // Redis converts a small sorted set to its large encoding before sorting it, SORT_RO
+        // included (OBJECT ENCODING says skiplist afterwards); nothing else changes.
+        if let Some(e) = locked.table(key)?.get_mut(key, now)
+            && e.value_type() == ValueType::ZSet
+            && matches!(e.stored(), Stored::Compact(..))
+        {
+            crate::types::zset::make_large(e);
+        }
         let (elems, vtype) = match locked.table(key)?.get(key, now) {
             Some(e) => (elements(e, &o)?, Some(e.value_type())),
             None => (Vec::new(), None),

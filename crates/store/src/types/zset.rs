@@ -228,7 +228,7 @@ pub fn new_entry(
     }
 }
 
-fn make_large(entry: &mut Entry) {
+pub(crate) fn make_large(entry: &mut Entry) {
     let large = match entry.stored() {
         Stored::Compact(ValueType::ZSet, bytes) => {
             let mut z = SortedSet::new();
