@@ -209,6 +209,7 @@ fn store_settings(cfg: &config::Config) -> StoreSettings {
         zset_max_listpack_value: cfg.zset_max_listpack_value,
         list_max_listpack_size: cfg.list_max_listpack_size,
         hll_sparse_max_bytes: cfg.hll_sparse_max_bytes,
+        rdb_compression: cfg.rdbcompression,
     }
 }
 

@@ -223,7 +223,8 @@ impl Encoder {
     fn int_encoded(&mut self, value: i64) -> bool {
         let encoded = LEN_ENCODED << 6;
         if let Ok(value) = i8::try_from(value) {
-            self.buf.extend_from_slice(&[encoded | ENC_INT8, value as u8]);
+            self.buf
+                .extend_from_slice(&[encoded | ENC_INT8, value as u8]);
         } else if let Ok(value) = i16::try_from(value) {
             self.buf.push(encoded | ENC_INT16);
             self.buf.extend_from_slice(&value.to_le_bytes());
@@ -287,9 +288,9 @@ impl Encoder {
                     }
                 }
             }
-            Value::SetIntset(bytes)
-            | Value::ZSetListpack(bytes)
-            | Value::HashListpack(bytes) => self.string(bytes),
+            Value::SetIntset(bytes) | Value::ZSetListpack(bytes) | Value::HashListpack(bytes) => {
+                self.string(bytes)
+            }
             Value::SetListpack(bytes) => {
                 let view = ListpackView::new(bytes);
                 self.len(view.len() as u64);

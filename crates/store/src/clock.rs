@@ -60,6 +60,26 @@ pub fn idle_seconds(now_ms: i64, clock: u32) -> u32 {
     }
 }
 
+/// The LRU clock of a key last used `idle_secs` ago (Redis `objectSetLRUOrLFU` given an
+/// idle time: RESTORE IDLETIME, an RDB `IDLE` opcode).
+pub fn from_idle(now_ms: i64, idle_secs: u64) -> u32 {
+    let now = i64::from(lru_now(now_ms));
+    let idle = i64::try_from(idle_secs)
+        .unwrap_or(i64::MAX)
+        .min(i64::from(CLOCK_MAX));
+    let mut at = now - idle;
+    if at < 0 {
+        at += i64::from(CLOCK_MAX);
+    }
+    at as u32
+}
+
+/// The LFU clock of a key with access counter `freq` (Redis `objectSetLRUOrLFU` given a
+/// frequency: RESTORE FREQ, an RDB `FREQ` opcode).
+pub fn from_freq(now_ms: i64, freq: u8) -> u32 {
+    (minutes_now(now_ms) << 8) | u32::from(freq)
+}
+
 /// Redis `LFULogIncr`: increments with probability 1/((counter-5)*factor+1).
 fn log_incr(counter: u32, log_factor: u32) -> u32 {
     if counter >= 255 {

@@ -8,9 +8,11 @@
 //! - [`cmd`]: the string and generic key commands (argument parsing, semantics, replies).
 //! - [`expire`]: the active expiry cycle.
 //! - [`reply`] / [`error`]: how handlers answer.
+//! - [`serialized`]: one entry in RDB form (DUMP, RESTORE); [`snapshot`]: the whole keyspace
+//!   written and loaded as an RDB stream, slot by slot, without `fork()`.
 //!
 //! What it does not own: sockets, the command table and routing (the `node` crate), cluster
-//! state, persistence.
+//! state, files and save scheduling (the node).
 
 pub mod blocking;
 pub mod clock;
@@ -23,6 +25,8 @@ pub mod error;
 pub mod expire;
 pub mod keyspace;
 pub mod reply;
+pub mod serialized;
+pub mod snapshot;
 pub mod types;
 
 use bytes::Bytes;
@@ -60,6 +64,8 @@ pub struct StoreSettings {
     pub list_max_listpack_size: i32,
     /// `hll-sparse-max-bytes`.
     pub hll_sparse_max_bytes: u64,
+    /// `rdbcompression`: LZF in DUMP payloads (and snapshots).
+    pub rdb_compression: bool,
 }
 
 impl Default for StoreSettings {
@@ -78,6 +84,7 @@ impl Default for StoreSettings {
             zset_max_listpack_value: 64,
             list_max_listpack_size: -2,
             hll_sparse_max_bytes: 3000,
+            rdb_compression: true,
         }
     }
 }

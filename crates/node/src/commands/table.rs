@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use super::{cluster, connection_cmds, pubsub, server_cmds, transaction};
 use crate::session::ServerHandler;
 use store::cmd::{
-    bitmaps as bm, blocking as bl, hashes as hs, hyperloglog as hll, keys as k, lists as ls,
+    bitmaps as bm, blocking as bl, dump, hashes as hs, hyperloglog as hll, keys as k, lists as ls,
     sets as st, sort as so, strings as s, zsets as zs,
 };
 
@@ -2626,6 +2626,30 @@ pub static COMMANDS: &[Command] = &[
         "6.2.0",
         "Copies the value of a key to a new key.",
         DataUnlocked(k::copy)
+    ),
+    cmd!(
+        "dump",
+        2,
+        READONLY,
+        K1,
+        ["keyspace", "read", "slow"],
+        ["RO", "access"],
+        "generic",
+        "2.6.0",
+        "Returns a serialized representation of the value stored at a key.",
+        Data(dump::dump)
+    ),
+    cmd!(
+        "restore",
+        -4,
+        RW,
+        K1,
+        ["keyspace", "write", "slow", "dangerous"],
+        ["OW", "update"],
+        "generic",
+        "2.6.0",
+        "Creates a key from the serialized representation of a value.",
+        Data(dump::restore)
     ),
     cmd!(
         "move",

@@ -6,6 +6,7 @@
 
 pub mod bitmaps;
 pub mod blocking;
+pub mod dump;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
