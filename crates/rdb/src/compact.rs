@@ -202,7 +202,10 @@ mod tests {
         );
         // "12" is stored as an integer; the duplicate is found by text.
         let dup = listpack_of(&[b"12", b"x", b"12", b"y"]);
-        assert_eq!(check_pairs(&dup, PairValues::Any), Err(Corruption::Duplicate));
+        assert_eq!(
+            check_pairs(&dup, PairValues::Any),
+            Err(Corruption::Duplicate)
+        );
         let not_dup = listpack_of(&[b"12", b"x", b"012", b"y"]);
         assert_eq!(check_pairs(&not_dup, PairValues::Any), Ok(()));
         let bad_score = listpack_of(&[b"a", b"nan"]);

@@ -118,9 +118,9 @@ impl<R: Read> Decoder<R> {
                 header: header.to_vec(),
             });
         }
-        let version = digits
-            .iter()
-            .fold(0u16, |version, digit| version * 10 + u16::from(digit - b'0'));
+        let version = digits.iter().fold(0u16, |version, digit| {
+            version * 10 + u16::from(digit - b'0')
+        });
         if !(1..=MAX_READ_VERSION).contains(&version) {
             return Err(RdbError::UnsupportedVersion { version });
         }
@@ -165,8 +165,7 @@ impl<R: Read> Decoder<R> {
                 }
                 opcode::EXPIRETIME => {
                     let seconds = i32::from_le_bytes(self.input.read_array()?);
-                    self.pending_attribute(type_offset).expire_ms =
-                        Some(i64::from(seconds) * 1000);
+                    self.pending_attribute(type_offset).expire_ms = Some(i64::from(seconds) * 1000);
                 }
                 opcode::FREQ => {
                     let freq = self.input.read_u8()?;

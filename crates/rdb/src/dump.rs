@@ -26,10 +26,7 @@ const FOOTER_LEN: usize = 10;
 /// footer. Offsets in errors are positions in `payload`.
 ///
 /// Returns the type byte and the value.
-pub fn decode_dump_payload(
-    payload: &[u8],
-    verify_checksum: bool,
-) -> Result<(u8, Value), RdbError> {
+pub fn decode_dump_payload(payload: &[u8], verify_checksum: bool) -> Result<(u8, Value), RdbError> {
     let Some(body_len) = payload.len().checked_sub(FOOTER_LEN) else {
         return Err(RdbError::DumpFooter(DumpFooterError::TooShort {
             len: payload.len(),

@@ -56,6 +56,8 @@ pub struct Encoder {
     buf: Vec<u8>,
     /// Bytes of `buf` before this index are in `crc`.
     crc_covered: usize,
+    /// The CRC64 of the bytes drained and the covered part of `buf`, when
+    /// `options.checksum`.
     crc: u64,
     /// Bytes handed out by `take_buffer`.
     drained: u64,
@@ -94,7 +96,9 @@ impl Encoder {
 
     /// Takes the bytes written so far, leaving the buffer empty.
     pub fn take_buffer(&mut self) -> Vec<u8> {
-        self.fold_crc();
+        if self.options.checksum {
+            self.fold_crc();
+        }
         self.crc_covered = 0;
         self.drained += self.buf.len() as u64;
         std::mem::take(&mut self.buf)
@@ -105,8 +109,9 @@ impl Encoder {
         self.drained + self.buf.len() as u64
     }
 
-    /// The CRC64 of every byte written so far.
-    pub fn checksum(&mut self) -> u64 {
+    /// The CRC64 of every byte written so far (kept only when checksums
+    /// are on).
+    fn checksum(&mut self) -> u64 {
         self.fold_crc();
         self.crc
     }
@@ -223,7 +228,8 @@ impl Encoder {
     fn int_encoded(&mut self, value: i64) -> bool {
         let encoded = LEN_ENCODED << 6;
         if let Ok(value) = i8::try_from(value) {
-            self.buf.extend_from_slice(&[encoded | ENC_INT8, value as u8]);
+            self.buf
+                .extend_from_slice(&[encoded | ENC_INT8, value as u8]);
         } else if let Ok(value) = i16::try_from(value) {
             self.buf.push(encoded | ENC_INT16);
             self.buf.extend_from_slice(&value.to_le_bytes());
@@ -287,9 +293,9 @@ impl Encoder {
                     }
                 }
             }
-            Value::SetIntset(bytes)
-            | Value::ZSetListpack(bytes)
-            | Value::HashListpack(bytes) => self.string(bytes),
+            Value::SetIntset(bytes) | Value::ZSetListpack(bytes) | Value::HashListpack(bytes) => {
+                self.string(bytes)
+            }
             Value::SetListpack(bytes) => {
                 let view = ListpackView::new(bytes);
                 self.len(view.len() as u64);

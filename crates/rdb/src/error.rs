@@ -117,7 +117,9 @@ pub enum RdbError {
         offset: u64,
     },
     /// The CRC64 trailer of a file disagrees with its content.
-    #[error("RDB checksum mismatch: expected {expected:#018x}, found {found:#018x} at byte {offset}")]
+    #[error(
+        "RDB checksum mismatch: expected {expected:#018x}, found {found:#018x} at byte {offset}"
+    )]
     ChecksumMismatch {
         /// The checksum of the bytes read.
         expected: u64,

@@ -12,8 +12,7 @@ use crate::crc64::crc64;
 use crate::error::RdbError;
 use crate::lzf;
 use crate::types::{
-    ENC_INT8, ENC_INT16, ENC_INT32, ENC_LZF, LEN_6BIT, LEN_14BIT, LEN_32BIT, LEN_64BIT,
-    LEN_ENCODED,
+    ENC_INT8, ENC_INT16, ENC_INT32, ENC_LZF, LEN_6BIT, LEN_14BIT, LEN_32BIT, LEN_64BIT, LEN_ENCODED,
 };
 
 /// Up to this many bytes, a string's buffer is allocated at its announced
@@ -232,7 +231,10 @@ mod tests {
             (&[0x80, 0, 0, 0x40, 0], 16384),
             (&[0x80, 0xFF, 0xFF, 0xFF, 0xFF], u64::from(u32::MAX)),
             (&[0x81, 0, 0, 0, 1, 0, 0, 0, 0], 1 << 32),
-            (&[0x81, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], u64::MAX),
+            (
+                &[0x81, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF],
+                u64::MAX,
+            ),
         ];
         for (bytes, expected) in cases {
             let mut input = input(bytes);

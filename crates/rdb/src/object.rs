@@ -11,7 +11,7 @@ use listpack::FormatError;
 
 use crate::compact::{
     PairValues, ZiplistError, check_distinct, check_distinct_strings, check_pairs,
-    zipmap_to_listpack, ziplist_to_listpack,
+    ziplist_to_listpack, zipmap_to_listpack,
 };
 use crate::error::{Corruption, RdbError};
 use crate::input::{EAGER_COUNT_LIMIT, Input};

@@ -26,7 +26,19 @@ fn string_bytes(text: &[u8]) -> Vec<u8> {
     written(EncoderOptions::default(), |e| e.string(text))
 }
 
+/// Every record of a file that must end right after its trailer.
 fn decode_all(bytes: &[u8]) -> Result<Vec<Record>, RdbError> {
+    let (records, consumed) = decode_until_eof(bytes)?;
+    assert_eq!(
+        consumed,
+        bytes.len() as u64,
+        "the decoder stops at the trailer"
+    );
+    Ok(records)
+}
+
+/// Every record up to EOF, and how many bytes that took.
+fn decode_until_eof(bytes: &[u8]) -> Result<(Vec<Record>, u64), RdbError> {
     let mut decoder = Decoder::new(bytes)?;
     let mut records = Vec::new();
     loop {
@@ -34,8 +46,7 @@ fn decode_all(bytes: &[u8]) -> Result<Vec<Record>, RdbError> {
         let end = record == Record::Eof;
         records.push(record);
         if end {
-            assert_eq!(decoder.offset(), bytes.len() as u64);
-            return Ok(records);
+            return Ok((records, decoder.offset()));
         }
     }
 }
@@ -79,7 +90,11 @@ fn every_value() -> Vec<(Value, Value)> {
             Value::SetListpack(set_listpack),
             Value::Set(vec![b"a".to_vec(), b"17".to_vec(), b"b".to_vec()]),
         ),
-        same(Value::Set(vec![b"m1".to_vec(), b"m2".to_vec(), b"".to_vec()])),
+        same(Value::Set(vec![
+            b"m1".to_vec(),
+            b"m2".to_vec(),
+            b"".to_vec(),
+        ])),
         same(Value::ZSetListpack(listpack(&[b"a", b"1", b"b", b"2.5"]))),
         same(Value::ZSet(vec![
             (b"x".to_vec(), f64::NEG_INFINITY),
@@ -107,7 +122,10 @@ fn lengths_at_their_boundaries() {
         (16384, &[0x80, 0, 0, 0x40, 0]),
         (u64::from(u32::MAX), &[0x80, 0xFF, 0xFF, 0xFF, 0xFF]),
         (1 << 32, &[0x81, 0, 0, 0, 1, 0, 0, 0, 0]),
-        (u64::MAX, &[0x81, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]),
+        (
+            u64::MAX,
+            &[0x81, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF],
+        ),
     ];
     for (len, bytes) in cases {
         assert_eq!(
@@ -150,7 +168,11 @@ fn integer_strings_are_encoded_like_redis() {
 #[test]
 fn long_strings_are_compressed_when_asked_and_worth_it() {
     let twenty = [b'a'; 20];
-    assert_eq!(string_bytes(&twenty)[0], 20, "20 bytes are never compressed");
+    assert_eq!(
+        string_bytes(&twenty)[0],
+        20,
+        "20 bytes are never compressed"
+    );
     let long = [b'a'; 21];
     let compressed = string_bytes(&long);
     assert_eq!(compressed[0], 0xC3);
@@ -161,9 +183,20 @@ fn long_strings_are_compressed_when_asked_and_worth_it() {
     };
     assert_eq!(written(off, |e| e.string(&long))[0], 21);
     let noise = crate::lzf::tests::noise(100);
-    assert_eq!(string_bytes(&noise)[..2], [0x40, 100], "incompressible stays raw");
+    assert_eq!(
+        string_bytes(&noise)[..2],
+        [0x40, 100],
+        "incompressible stays raw"
+    );
     // Each form reads back.
-    for text in [&twenty[..], &long, &noise, b"-0", b"2147483648", b"-2147483648"] {
+    for text in [
+        &twenty[..],
+        &long,
+        &noise,
+        b"-0",
+        b"2147483648",
+        b"-2147483648",
+    ] {
         let bytes = string_bytes(text);
         let mut input = crate::input::Input::new(&bytes[..], false);
         assert_eq!(input.read_string().unwrap(), text);
@@ -180,9 +213,14 @@ fn header_and_trailer() {
     encoder.eof();
     let tail = encoder.take_buffer();
     let file = [head, tail].concat();
-    assert_eq!(&file[9..], b"\xfa\x0aredis-bits\xc0\x40\xff".iter().copied()
-        .chain(crc64(0, &file[..file.len() - 8]).to_le_bytes())
-        .collect::<Vec<_>>());
+    assert_eq!(
+        &file[9..],
+        b"\xfa\x0aredis-bits\xc0\x40\xff"
+            .iter()
+            .copied()
+            .chain(crc64(0, &file[..file.len() - 8]).to_le_bytes())
+            .collect::<Vec<_>>()
+    );
     assert_eq!(encoder.bytes_written(), file.len() as u64);
 
     let unchecked = written(
@@ -326,7 +364,10 @@ fn ziplist(elements: &[&[u8]]) -> Vec<u8> {
         let start = body.len();
         tail = 10 + start;
         body.push(previous as u8);
-        match std::str::from_utf8(element).ok().and_then(|s| s.parse::<i8>().ok()) {
+        match std::str::from_utf8(element)
+            .ok()
+            .and_then(|s| s.parse::<i8>().ok())
+        {
             Some(small) if small.to_string().as_bytes() == *element => {
                 body.push(0xFE);
                 body.push(small as u8);
@@ -405,10 +446,7 @@ fn old_types_load_as_redis_7_0_converts_them() {
     let mut set = key_record(b"s", Value::Set(vec![b"m".to_vec()]));
     set.offset = 17;
     set.expire_ms = Some(1_000_000_000);
-    assert_eq!(
-        records,
-        [Record::Key(list), Record::Key(set), Record::Eof]
-    );
+    assert_eq!(records, [Record::Key(list), Record::Key(set), Record::Eof]);
 
     // Type 3: scores as text, with the inf markers.
     let zset3 = [
@@ -461,11 +499,7 @@ fn old_types_load_as_redis_7_0_converts_them() {
             Intset::from_iter([1, 2, 3]).into_bytes(),
             Value::SetIntset(Intset::from_iter([1, 2, 3]).into_bytes()),
         ),
-        (
-            20,
-            lp(&[b"a", b"b"]),
-            Value::SetListpack(lp(&[b"a", b"b"])),
-        ),
+        (20, lp(&[b"a", b"b"]), Value::SetListpack(lp(&[b"a", b"b"]))),
     ];
     for (type_byte, blob, expected) in cases {
         let mut body = vec![type_byte];
@@ -625,7 +659,12 @@ fn forged_counts_do_not_allocate() {
 
 #[test]
 fn unsupported_and_unknown_types_name_the_key() {
-    for (type_byte, what) in [(15u8, "stream"), (19, "stream"), (21, "stream"), (7, "module")] {
+    for (type_byte, what) in [
+        (15u8, "stream"),
+        (19, "stream"),
+        (21, "stream"),
+        (7, "module"),
+    ] {
         let mut body = vec![type_byte];
         body.extend(raw(b"mykey"));
         let error = first_error(&file(11, &body));
@@ -699,9 +738,15 @@ fn collection_checks() {
     let bad_score = blob(&listpack(&[b"m", b"abc"]));
     assert_eq!(corrupt(value_error(17, &bad_score)), Corruption::BadScore);
     let dup_members = blob(&listpack(&[b"m", b"m"]));
-    assert_eq!(corrupt(value_error(20, &dup_members)), Corruption::Duplicate);
+    assert_eq!(
+        corrupt(value_error(20, &dup_members)),
+        Corruption::Duplicate
+    );
     let dup_ziplist = blob(&ziplist(&[b"f", b"1", b"f", b"2"]));
-    assert_eq!(corrupt(value_error(13, &dup_ziplist)), Corruption::Duplicate);
+    assert_eq!(
+        corrupt(value_error(13, &dup_ziplist)),
+        Corruption::Duplicate
+    );
     let container = [&[1u8][..], &[3], &blob(&listpack(&[b"a"]))].concat();
     assert_eq!(
         corrupt(value_error(18, &container)),
@@ -718,7 +763,10 @@ fn collection_checks() {
     let mut broken = listpack(&[b"a", b"b"]);
     broken[6] = 0xF6;
     encoding(value_error(16, &blob(&broken)));
-    encoding(value_error(18, &[&[1u8][..], &[2], &blob(&broken)].concat()));
+    encoding(value_error(
+        18,
+        &[&[1u8][..], &[2], &blob(&broken)].concat(),
+    ));
     encoding(value_error(10, &blob(b"not a ziplist at all")));
 }
 
@@ -732,12 +780,20 @@ fn dump_payload_errors() {
     newer[len - 10] = 11;
     assert!(matches!(
         decode_dump_payload(&newer, false),
-        Err(RdbError::DumpFooter(DumpFooterError::Version { version: 11 }))
+        Err(RdbError::DumpFooter(DumpFooterError::Version {
+            version: 11
+        }))
     ));
     let mut older = payload.clone();
     older[len - 10] = 9;
-    assert!(footer(decode_dump_payload(&older, true)), "the CRC covers the version");
-    assert!(decode_dump_payload(&older, false).is_ok(), "older versions are fine");
+    assert!(
+        footer(decode_dump_payload(&older, true)),
+        "the CRC covers the version"
+    );
+    assert!(
+        decode_dump_payload(&older, false).is_ok(),
+        "older versions are fine"
+    );
     let mut flipped = payload.clone();
     flipped[1] ^= 0x40;
     assert!(matches!(
@@ -797,7 +853,7 @@ proptest! {
     fn random_bytes_never_panic(tail in vec(any::<u8>(), 0..200), version in 1u16..=11) {
         let mut bytes = format!("REDIS{version:04}").into_bytes();
         bytes.extend(tail);
-        let _ = decode_all(&bytes);
+        let _ = decode_until_eof(&bytes);
         let _ = decode_dump_payload(&bytes[9..], false);
     }
 
@@ -811,9 +867,9 @@ proptest! {
             let at = at.index(file.len());
             file[at] = byte;
         }
-        let _ = decode_all(&file);
+        let _ = decode_until_eof(&file);
         let len = cut.index(file.len() + 1);
-        let _ = decode_all(&file[..len]);
+        let _ = decode_until_eof(&file[..len]);
         let unverified = Decoder::with_options(&file[..], DecoderOptions { verify_checksum: false });
         if let Ok(mut decoder) = unverified {
             while let Ok(record) = decoder.next_record() {
