@@ -56,6 +56,8 @@ pub struct Encoder {
     buf: Vec<u8>,
     /// Bytes of `buf` before this index are in `crc`.
     crc_covered: usize,
+    /// The CRC64 of the bytes drained and the covered part of `buf`, when
+    /// `options.checksum`.
     crc: u64,
     /// Bytes handed out by `take_buffer`.
     drained: u64,
@@ -94,7 +96,9 @@ impl Encoder {
 
     /// Takes the bytes written so far, leaving the buffer empty.
     pub fn take_buffer(&mut self) -> Vec<u8> {
-        self.fold_crc();
+        if self.options.checksum {
+            self.fold_crc();
+        }
         self.crc_covered = 0;
         self.drained += self.buf.len() as u64;
         std::mem::take(&mut self.buf)
@@ -105,8 +109,9 @@ impl Encoder {
         self.drained + self.buf.len() as u64
     }
 
-    /// The CRC64 of every byte written so far.
-    pub fn checksum(&mut self) -> u64 {
+    /// The CRC64 of every byte written so far (kept only when checksums
+    /// are on).
+    fn checksum(&mut self) -> u64 {
         self.fold_crc();
         self.crc
     }
