@@ -9,7 +9,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 
 # Debian packages the tests and the benchmark use: redis-server (side-by-side checks) and
-# redis-tools (redis-cli, redis-benchmark).
+# redis-tools (redis-cli, redis-benchmark, redis-check-aof).
 APT_PACKAGES := redis-server redis-tools
 
 .PHONY: help build run stop test bench lint clean deps deps-apt deps-python
