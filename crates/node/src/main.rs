@@ -15,6 +15,7 @@ mod connection;
 mod logging;
 mod metrics;
 mod monitor;
+mod persistence;
 mod pubsub;
 mod server;
 mod session;
@@ -237,17 +238,41 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
         }
     }
     tracing::warn!("Server initialized");
+    // Clients connecting while the dump loads are answered -LOADING.
+    let dump_present = persistence::begin_loading(&server);
     server.serve_on(listeners)?;
+    if dump_present {
+        let loader = server.clone();
+        tokio::task::spawn_blocking(move || persistence::load_at_startup(&loader))
+            .await
+            .context("the loading task failed")??;
+    }
     tokio::spawn(server::cron(server.clone()));
     tracing::info!("Ready to accept connections");
 
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => tracing::warn!("Received SIGINT scheduling shutdown..."),
-        _ = sigterm.recv() => tracing::warn!("Received SIGTERM scheduling shutdown..."),
-        _ = server.shutdown.notified() => {}
-    }
+    let signalled = tokio::select! {
+        _ = tokio::signal::ctrl_c() => {
+            tracing::warn!("Received SIGINT scheduling shutdown...");
+            true
+        }
+        _ = sigterm.recv() => {
+            tracing::warn!("Received SIGTERM scheduling shutdown...");
+            true
+        }
+        _ = server.shutdown.notified() => false,
+    };
     server.request_shutdown();
+    // SHUTDOWN saved already; a signal saves when save rules are configured, as Redis.
+    if signalled && !server.config.read().save.is_empty() {
+        tracing::info!("Saving the final RDB snapshot before exiting.");
+        let saver = server.clone();
+        match tokio::task::spawn_blocking(move || persistence::save(&saver)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!("Error trying to save the DB, can't exit: {e}"),
+            Err(e) => tracing::warn!(error = %e, "The final save failed"),
+        }
+    }
     if let Some(cluster) = &server.cluster
         && let Err(e) = cluster.save()
     {

@@ -93,7 +93,8 @@ pub struct Server {
     pub cluster: Option<Arc<Cluster>>,
     pub run_id: String,
     pub started: Instant,
-    pub lastsave: AtomicI64,
+    /// RDB saves and loading (LASTSAVE, INFO persistence).
+    pub persistence: crate::persistence::Persistence,
     pub shutdown: Notify,
     pub shutting_down: AtomicBool,
     /// The port clients connect to (INFO `tcp_port`); CONFIG SET port moves it.
@@ -153,7 +154,7 @@ impl Server {
             cluster,
             run_id: random_hex40(),
             started: Instant::now(),
-            lastsave: AtomicI64::new(now / 1000),
+            persistence: crate::persistence::Persistence::new(now),
             shutdown: Notify::new(),
             shutting_down: AtomicBool::new(false),
             port: std::sync::atomic::AtomicU16::new(port),
@@ -382,6 +383,7 @@ pub async fn cron(server: Arc<Server>) {
         if server.shutting_down.load(Ordering::Acquire) {
             return;
         }
+        crate::persistence::check_save_rules(&server);
         let dbs = server.dbs.all();
         cursors.resize_with(dbs.len(), ExpireCursor::default);
         let budget = slow_cycle_budget(hz) / dbs.len().max(1) as u32;

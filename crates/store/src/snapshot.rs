@@ -126,6 +126,8 @@ pub struct LoadOptions {
     pub now_ms: i64,
     /// The maxmemory policy is LRU (IDLE opcodes apply) or LFU (FREQ opcodes apply).
     pub lru: bool,
+    /// A key already present is replaced (DEBUG RELOAD MERGE) instead of stopping the load.
+    pub replace_existing: bool,
 }
 
 /// What a load found.
@@ -245,7 +247,7 @@ pub fn load_snapshot<R: Read>(
                     });
                 };
                 let mut guard = keyspace.lock_slot(key_slot(&record.key));
-                if guard.peek(&record.key).is_some() {
+                if !options.replace_existing && guard.peek(&record.key).is_some() {
                     return Err(LoadError::DuplicateKey {
                         key: record.key,
                         db: db_index,

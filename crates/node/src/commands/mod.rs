@@ -136,6 +136,9 @@ pub fn paused_until(server: &Server, args: &[Bytes], now_ms: i64) -> Option<i64>
     writes.then_some(until)
 }
 
+/// Redis's `bgsaveerr` reply.
+const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
 /// Writes an error reply and counts it (INFO stats and errorstats).
 pub(crate) fn write_error(server: &Server, out: &mut BytesMut, text: &str) {
     server.stats.total_error_replies.add(1);
@@ -217,6 +220,18 @@ fn dispatch(
         return None;
     }
 
+    // Writes (and PING) are refused while the last background save failed, when
+    // `stop-writes-on-bgsave-error` asks for it (Redis `writeCommandsDeniedByDiskError`).
+    if (cmd.has_flag(table::flag::WRITE) || cmd.name == "ping")
+        && server.persistence.writes_denied(&server.config)
+    {
+        session.scratch_keys = key_indices;
+        session.tx.flag_error();
+        server.command_stats.record_rejected(index);
+        write_error(server, out, MISCONF);
+        return None;
+    }
+
     // RESP2 clients in subscribed mode may only (un)subscribe, ping, quit or reset.
     if session.subs.active()
         && session.proto == resp::Protocol::Resp2
@@ -231,6 +246,18 @@ fn dispatch(
             &format!(
                 "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
             ),
+        );
+        return None;
+    }
+
+    if !cmd.has_flag(table::flag::LOADING) && server.persistence.loading.load(Ordering::Acquire) {
+        session.scratch_keys = key_indices;
+        session.tx.flag_error();
+        server.command_stats.record_rejected(index);
+        write_error(
+            server,
+            out,
+            "LOADING Redis is loading the dataset in memory",
         );
         return None;
     }

@@ -8,6 +8,7 @@ use config::ProtectedAction;
 use store::{CmdError, CmdResult, Reply, Written};
 
 use super::table::{self, Begin, COMMANDS, Command, CommandName, Find, KeySpec, Keys};
+use crate::persistence::{self, SaveError};
 use crate::server::unix_us;
 use crate::session::CallCtx;
 use store::cmd::is;
@@ -74,21 +75,82 @@ pub fn time(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
 }
 
 pub fn lastsave(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
-    Ok(ctx.reply.int(ctx.server.lastsave.load(Ordering::Relaxed)))
+    Ok(ctx
+        .reply
+        .int(ctx.server.persistence.lastsave.load(Ordering::Relaxed)))
 }
 
-/// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Nothing is persisted yet, so SAVE has
-/// nothing to write; the server stops and the client sees the connection close.
+/// SAVE: a snapshot written now; the reply waits for it (other clients are served meanwhile).
+pub fn save(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    match persistence::save(ctx.server) {
+        Ok(_) => Ok(ctx.reply.ok()),
+        Err(SaveError::InProgress) => Err(CmdError::err("Background save already in progress")),
+        Err(SaveError::Failed(_)) => Err(CmdError::Raw("ERR".into())),
+    }
+}
+
+/// FLUSHALL [ASYNC|SYNC]: empties every database, then saves the empty dataset when save
+/// rules are configured (Redis `flushAllDataAndResetRDB`).
+pub fn flushall(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    store::cmd::keys::flush_option(args)?;
+    let server = ctx.server;
+    let mut removed = 0;
+    for (_, db) in server.dbs.all() {
+        removed += store::cmd::keys::flush_keyspace(&db);
+    }
+    let dirty = &server.dbs.stats().dirty;
+    dirty.add(i64::try_from(removed).unwrap_or(i64::MAX));
+    if !server.config.read().save.is_empty() {
+        // A failure is logged and shows in INFO persistence; FLUSHALL still succeeds.
+        let _ = persistence::save(server);
+    }
+    dirty.add(1);
+    Ok(ctx.reply.ok())
+}
+
+/// BGSAVE [SCHEDULE]
+pub fn bgsave(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    if args.len() > 2 || (args.len() == 2 && !is(&args[1], "SCHEDULE")) {
+        return Err(CmdError::Syntax);
+    }
+    match persistence::start_bgsave(ctx.server) {
+        Ok(()) => Ok(ctx.reply.simple(b"Background saving started")),
+        Err(SaveError::InProgress) => Err(CmdError::err("Background save already in progress")),
+        Err(SaveError::Failed(e)) => Err(CmdError::err(format!("{e:#}"))),
+    }
+}
+
+/// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: saves first when save rules are configured
+/// (or SAVE is given, and not NOSAVE); a failed save keeps the server up unless FORCE.
 pub fn shutdown(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    let (mut nosave, mut save, mut force) = (false, false, false);
     for a in &args[1..] {
-        if !(is(a, "NOSAVE") || is(a, "SAVE") || is(a, "NOW") || is(a, "FORCE") || is(a, "ABORT")) {
+        if is(a, "NOSAVE") {
+            nosave = true;
+        } else if is(a, "SAVE") {
+            save = true;
+        } else if is(a, "FORCE") {
+            force = true;
+        } else if is(a, "ABORT") {
+            return Err(CmdError::err("No shutdown in progress."));
+        } else if !is(a, "NOW") {
             return Err(CmdError::Syntax);
         }
-        if is(a, "ABORT") {
-            return Err(CmdError::err("No shutdown in progress."));
-        }
+    }
+    if nosave && save {
+        return Err(CmdError::Syntax);
     }
     tracing::warn!("User requested shutdown...");
+    let rules = !ctx.server.config.read().save.is_empty();
+    if (save || rules) && !nosave {
+        tracing::info!("Saving the final RDB snapshot before exiting.");
+        if let Err(e) = persistence::save(ctx.server)
+            && !force
+        {
+            tracing::warn!("Error trying to save the DB, can't exit: {e}");
+            return Err(CmdError::err("Errors trying to SHUTDOWN. Check logs."));
+        }
+    }
     ctx.server.request_shutdown();
     ctx.session.close_after_reply = true;
     // Redis sends nothing on success: the client sees the connection close.
@@ -504,7 +566,31 @@ pub fn debug(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
         ));
     }
     let sub = &args[1];
-    if is(sub, "SLEEP") && args.len() == 3 {
+    if is(sub, "RELOAD") {
+        let (mut merge, mut noflush, mut nosave) = (false, false, false);
+        for a in &args[2..] {
+            if is(a, "MERGE") {
+                merge = true;
+            } else if is(a, "NOFLUSH") {
+                noflush = true;
+            } else if is(a, "NOSAVE") {
+                nosave = true;
+            } else {
+                return Err(CmdError::err(
+                    "DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+                ));
+            }
+        }
+        match persistence::reload(ctx.server, merge, noflush, nosave) {
+            Ok(()) => Ok(ctx.reply.ok()),
+            Err(e) => {
+                tracing::warn!("DEBUG RELOAD failed: {e:#}");
+                Err(CmdError::err(
+                    "Error trying to load the RDB dump, check server logs.",
+                ))
+            }
+        }
+    } else if is(sub, "SLEEP") && args.len() == 3 {
         let secs = numeric::parse_f64(&args[2]).ok_or(CmdError::NotFloat)?;
         if secs > 0.0 {
             std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(3600.0)));
@@ -556,6 +642,12 @@ pub fn debug(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
                 "    Output a hex signature of the values of all the specified keys.",
                 "OBJECT <key>",
                 "    Show low level info about the `key` and associated value.",
+                "RELOAD [option ...]",
+                "    Save the RDB on disk and reload it back to memory. Available <option> values:",
+                "    * MERGE: conflicting keys will be loaded from RDB.",
+                "    * NOFLUSH: the existing database will not be removed before load, but",
+                "      conflicting keys will generate an exception and kill the server.",
+                "    * NOSAVE: the database will be loaded from an existing RDB file.",
                 "SET-ACTIVE-EXPIRE <0|1>",
                 "    Setting it to 0 disables expiring keys in background when they are not",
                 "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",

@@ -2853,7 +2853,7 @@ pub static COMMANDS: &[Command] = &[
         "server",
         "1.0.0",
         "Removes all keys from all databases.",
-        DataUnlocked(k::flushall)
+        Server(server_cmds::flushall)
     ),
     container!(
         "object",
@@ -3376,6 +3376,30 @@ pub static COMMANDS: &[Command] = &[
         "2.6.0",
         "Returns the server time.",
         Server(server_cmds::time)
+    ),
+    cmd!(
+        "save",
+        1,
+        ADMIN | NOSCRIPT | NO_MULTI,
+        NOKEYS,
+        ["admin", "slow", "dangerous"],
+        [],
+        "server",
+        "1.0.0",
+        "Synchronously saves the database(s) to disk.",
+        Server(server_cmds::save)
+    ),
+    cmd!(
+        "bgsave",
+        -1,
+        ADMIN | NOSCRIPT,
+        NOKEYS,
+        ["admin", "slow", "dangerous"],
+        [],
+        "server",
+        "1.0.0",
+        "Asynchronously saves the database(s) to disk.",
+        Server(server_cmds::bgsave)
     ),
     cmd!(
         "lastsave",

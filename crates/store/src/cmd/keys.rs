@@ -497,7 +497,8 @@ pub fn dbsize(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> CmdResult {
 }
 
 /// FLUSHDB/FLUSHALL's only option: ASYNC or SYNC (both free inline here).
-fn flush_option(args: &[Bytes]) -> Result<(), CmdError> {
+/// FLUSHDB/FLUSHALL's optional ASYNC|SYNC argument.
+pub fn flush_option(args: &[Bytes]) -> Result<(), CmdError> {
     match args.len() {
         1 => Ok(()),
         2 if is(&args[1], "ASYNC") || is(&args[1], "SYNC") => Ok(()),
@@ -517,16 +518,6 @@ pub fn flush_keyspace(db: &Keyspace) -> u64 {
 pub fn flushdb(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     flush_option(args)?;
     let n = flush_keyspace(ctx.db);
-    ctx.dirty(n.max(1));
-    Ok(ctx.reply.ok())
-}
-
-pub fn flushall(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
-    flush_option(args)?;
-    let mut n = 0;
-    for (_, db) in ctx.dbs.all() {
-        n += flush_keyspace(&db);
-    }
     ctx.dirty(n.max(1));
     Ok(ctx.reply.ok())
 }
