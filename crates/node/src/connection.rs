@@ -112,6 +112,8 @@ async fn serve(server: Arc<Server>, mut stream: TcpStream) -> std::io::Result<()
         blocked: None,
         block_notify: Default::default(),
         in_exec: false,
+        exec_log: Vec::new(),
+        log_offset: 0,
     };
     let result = connection_loop(&server, &mut stream, &mut session).await;
     if session.monitor.is_some() {

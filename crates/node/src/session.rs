@@ -57,6 +57,11 @@ pub struct Session {
     pub block_notify: Arc<tokio::sync::Notify>,
     /// EXEC is running this client's transaction (blocking commands answer at once).
     pub in_exec: bool,
+    /// The logged forms of the transaction's writes, appended as one block when EXEC ends.
+    pub exec_log: Vec<(usize, Vec<Bytes>)>,
+    /// The write-log offset after this client's last logged write: with `appendfsync
+    /// always`, its replies wait until the AOF is fsynced that far.
+    pub log_offset: u64,
 }
 
 impl Session {

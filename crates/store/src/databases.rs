@@ -12,11 +12,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use parking_lot::RwLock;
 
 use crate::keyspace::{Keyspace, KeyspaceStats};
+use crate::write_log::WriteLog;
 
 pub struct Databases {
     dbs: RwLock<Vec<Option<Arc<Keyspace>>>>,
     generation: AtomicU64,
     stats: Arc<KeyspaceStats>,
+    log: Arc<WriteLog>,
 }
 
 impl Databases {
@@ -25,6 +27,7 @@ impl Databases {
             dbs: RwLock::new(vec![None; count.max(1)]),
             generation: AtomicU64::new(0),
             stats: Arc::new(KeyspaceStats::default()),
+            log: Arc::default(),
         }
     }
 
@@ -45,7 +48,13 @@ impl Databases {
         let mut dbs = self.dbs.write();
         let slot = dbs.get_mut(index)?;
         Some(
-            slot.get_or_insert_with(|| Arc::new(Keyspace::new(self.stats.clone())))
+            slot.get_or_insert_with(|| {
+                Arc::new(Keyspace::in_databases(
+                    self.stats.clone(),
+                    self.log.clone(),
+                    index,
+                ))
+            })
                 .clone(),
         )
     }
@@ -62,8 +71,18 @@ impl Databases {
             return false;
         }
         dbs.swap(a, b);
+        for i in [a, b] {
+            if let Some(db) = &dbs[i] {
+                db.set_index(i);
+            }
+        }
         self.generation.fetch_add(1, Ordering::AcqRel);
         true
+    }
+
+    /// The write log every database's changes go to.
+    pub fn write_log(&self) -> &WriteLog {
+        &self.log
     }
 
     pub fn stats(&self) -> &KeyspaceStats {

@@ -103,11 +103,27 @@ pub struct Keyspace {
     keys: Counter,
     volatile: Counter,
     stats: std::sync::Arc<KeyspaceStats>,
+    /// Where deletions by expiry are logged, and this database's index in it (SWAPDB
+    /// changes the index).
+    log: std::sync::Arc<crate::write_log::WriteLog>,
+    index: std::sync::atomic::AtomicUsize,
 }
 
 impl Keyspace {
+    /// A database of its own (tests): its write log has no consumer.
     pub fn new(stats: std::sync::Arc<KeyspaceStats>) -> Keyspace {
+        Keyspace::in_databases(stats, Default::default(), 0)
+    }
+
+    /// Database `index` of a set sharing `log`.
+    pub fn in_databases(
+        stats: std::sync::Arc<KeyspaceStats>,
+        log: std::sync::Arc<crate::write_log::WriteLog>,
+        index: usize,
+    ) -> Keyspace {
         Keyspace {
+            log,
+            index: std::sync::atomic::AtomicUsize::new(index),
             slots: (0..SLOT_COUNT)
                 .map(|_| Mutex::new(SlotTable::default()))
                 .collect(),
@@ -130,6 +146,28 @@ impl Keyspace {
     /// Number of keys with an expiry (INFO keyspace `expires=`).
     pub fn volatile_len(&self) -> u64 {
         self.volatile.get()
+    }
+
+    /// This database's index (SWAPDB moves it).
+    pub fn index(&self) -> usize {
+        self.index.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_index(&self, index: usize) {
+        self.index
+            .store(index, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The write log this database's changes go to.
+    pub fn write_log(&self) -> &crate::write_log::WriteLog {
+        &self.log
+    }
+
+    /// Logs the deletion of an expired key as `DEL` (Redis propagates expiry as a deletion).
+    fn log_expired(&self, key: &[u8]) {
+        if self.log.is_enabled() {
+            self.log.append(self.index(), &[[b"DEL".as_slice(), key]]);
+        }
     }
 
     pub fn stats(&self) -> &KeyspaceStats {
@@ -341,6 +379,7 @@ impl<'a> SlotGuard<'a> {
         if expired {
             self.remove_hashed(hash, key);
             self.ks.stats.expired_keys.add(1);
+            self.ks.log_expired(key);
         }
         expired
     }
@@ -499,6 +538,7 @@ impl<'a> SlotGuard<'a> {
         };
         for key in &expired {
             self.remove(key);
+            self.ks.log_expired(key);
         }
         self.ks.stats.expired_keys.add(expired.len() as i64);
         (expired.len(), next)

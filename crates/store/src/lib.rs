@@ -28,6 +28,7 @@ pub mod reply;
 pub mod serialized;
 pub mod snapshot;
 pub mod types;
+pub mod write_log;
 
 use bytes::Bytes;
 
@@ -111,6 +112,52 @@ pub struct Ctx<'a, 'l> {
     pub blocked: Option<(std::sync::Arc<blocking::Waiter>, i64)>,
     /// Wakes this client when a waiter of its is served (supplied by the node).
     pub waker: Option<&'a (dyn Fn() -> Box<dyn Fn() + Send + Sync> + Sync)>,
+    /// What the write log should record for this command (the node appends it while the
+    /// slots are still locked).
+    pub propagation: Propagation,
+}
+
+/// What a data command's changes are logged as (Redis `server.dirty`, `alsoPropagate` and
+/// command rewriting). A command that changed nothing logs nothing; one that changed data
+/// is logged as sent unless it gave a [`Propagation::rewrite`].
+#[derive(Default, Debug)]
+pub struct Propagation {
+    changes: std::cell::Cell<u64>,
+    rewritten: Option<Vec<Vec<Bytes>>>,
+    after: Vec<Vec<Bytes>>,
+}
+
+impl Propagation {
+    /// Counts `n` changes to the data.
+    pub fn changed(&self, n: u64) {
+        self.changes.set(self.changes.get() + n);
+    }
+
+    /// Did the command change anything?
+    pub fn has_changes(&self) -> bool {
+        self.changes.get() > 0
+    }
+
+    /// Logs these commands instead of the one sent (EXPIRE as PEXPIREAT, SPOP as SREM...).
+    pub fn rewrite(&mut self, commands: Vec<Vec<Bytes>>) {
+        self.rewritten = Some(commands);
+    }
+
+    /// Logs `command` after this command's own (a blocked client it served).
+    pub fn also(&mut self, command: Vec<Bytes>) {
+        self.after.push(command);
+    }
+
+    /// The commands to log for `args`: its rewrite or itself, then what came after.
+    pub fn commands(self, args: &[Bytes]) -> Vec<Vec<Bytes>> {
+        let mut out = match self.rewritten {
+            Some(r) => r,
+            None if self.changes.get() > 0 && !args.is_empty() => vec![args.to_vec()],
+            None => Vec::new(),
+        };
+        out.extend(self.after);
+        out
+    }
 }
 
 impl Ctx<'_, '_> {

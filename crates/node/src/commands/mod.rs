@@ -290,7 +290,12 @@ fn dispatch(
             };
             let may_block = !session.in_exec;
             let client_id = session.id;
-            let run = |locked: &mut Locked<'_>, out: &mut BytesMut| {
+            let in_exec = session.in_exec;
+            let db_index = session.db_index;
+            let log = server.dbs.write_log();
+            let mut logged: Vec<Vec<Bytes>> = Vec::new();
+            let mut log_end = None;
+            let mut run = |locked: &mut Locked<'_>, out: &mut BytesMut| {
                 let mut ctx = Ctx {
                     dbs: &server.dbs,
                     db,
@@ -303,6 +308,7 @@ fn dispatch(
                     may_block,
                     blocked: None,
                     waker: Some(&waker),
+                    propagation: Default::default(),
                 };
                 let r = handler(&mut ctx, args).map(|_| ());
                 // A write that gave a key to blocked clients serves them before the slots
@@ -312,6 +318,18 @@ fn dispatch(
                 } else {
                     Vec::new()
                 };
+                // Logged while the slots are still locked, so the log has each key's writes
+                // in the order they happened. A transaction's go out as one block at EXEC.
+                if log.is_enabled() {
+                    let commands = std::mem::take(&mut ctx.propagation).commands(args);
+                    if !commands.is_empty() {
+                        if in_exec {
+                            logged = commands;
+                        } else {
+                            log_end = Some(log.append(db_index, &commands));
+                        }
+                    }
+                }
                 (r, ctx.blocked.take(), deferred)
             };
             let (r, blocked, deferred) = if let Some(held) = held {
@@ -344,6 +362,12 @@ fn dispatch(
                 serve_deferred(server, db, &settings, deferred, now_ms);
             }
             session.blocked = blocked;
+            session
+                .exec_log
+                .extend(logged.into_iter().map(|c| (db_index, c)));
+            if let Some(end) = log_end {
+                session.log_offset = end;
+            }
             r
         }
         Run::Server(handler) => {
@@ -398,8 +422,18 @@ fn serve_deferred(
             may_block: false,
             blocked: None,
             waker: None,
+            propagation: Default::default(),
         };
-        if let Some(next) = store::cmd::blocking::serve_key(&mut ctx, &key)
+        let next = store::cmd::blocking::serve_key(&mut ctx, &key);
+        let log = server.dbs.write_log();
+        if log.is_enabled() {
+            let commands = std::mem::take(&mut ctx.propagation).commands(&[]);
+            if !commands.is_empty() {
+                log.append(db.index(), &commands);
+            }
+        }
+        drop(locked);
+        if let Some(next) = next
             && next != dst
         {
             pending.push((key, next));

@@ -109,6 +109,8 @@ pub fn exec(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
         for args in &queued {
             super::execute_in(server, session, args, out, now, Some(&mut locked));
         }
+        log_transaction(server, session);
+        drop(locked);
     } else {
         if session.tx.watched_key_changed() {
             session.in_exec = false;
@@ -119,8 +121,22 @@ pub fn exec(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
         for args in &queued {
             super::execute(server, session, args, out, now);
         }
+        log_transaction(server, session);
     }
     ctx.session.in_exec = false;
     ctx.session.tx.unwatch_all();
     Ok(ctx.reply.nothing())
+}
+
+/// Appends the writes EXEC ran as one MULTI/EXEC block (while an atomic transaction still
+/// holds its slots).
+fn log_transaction(server: &crate::server::Server, session: &mut crate::session::Session) {
+    let commands = std::mem::take(&mut session.exec_log);
+    if commands.is_empty() {
+        return;
+    }
+    let log = server.dbs.write_log();
+    if log.is_enabled() {
+        session.log_offset = log.append_transaction(&commands);
+    }
 }

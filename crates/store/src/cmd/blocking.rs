@@ -67,6 +67,7 @@ fn serve(
             ctx.remove_if_empty(key)?;
             ctx.modified(key)?;
             ctx.dirty(popped.len() as u64);
+            log_pop(ctx, if *front { b"LPOP" } else { b"RPOP" }, key, count.map(|_| popped.len()));
             let _ = reply.array(2);
             let _ = reply.bulk(key);
             match count {
@@ -105,6 +106,14 @@ fn serve(
             ctx.modified(key)?;
             ctx.modified(dst)?;
             ctx.dirty(1);
+            let side = |front: bool| Bytes::from_static(if front { b"LEFT" } else { b"RIGHT" });
+            ctx.propagation.also(vec![
+                Bytes::from_static(b"LMOVE"),
+                Bytes::copy_from_slice(key),
+                dst.clone(),
+                side(*from_front),
+                side(*to_front),
+            ]);
             let _ = reply.bulk(&value);
         }
         BlockedOp::ZPop { max, count } => {
@@ -123,6 +132,8 @@ fn serve(
             ctx.remove_if_empty(key)?;
             ctx.modified(key)?;
             ctx.dirty(popped.len() as u64);
+            let name: &'static [u8] = if *max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+            log_pop(ctx, name, key, count.map(|_| popped.len()));
             match count {
                 None => {
                     let _ = reply.array(3);
@@ -148,9 +159,20 @@ fn serve(
     Ok(buf.to_vec())
 }
 
+/// Logs a served pop as its non-blocking form (`LPOP key [count]`, `ZPOPMIN key [count]`), as
+/// Redis 7.0 propagates a served blocking command.
+fn log_pop(ctx: &mut Ctx<'_, '_>, name: &'static [u8], key: &[u8], count: Option<usize>) {
+    let mut logged = vec![Bytes::from_static(name), Bytes::copy_from_slice(key)];
+    if let Some(n) = count {
+        logged.push(Bytes::from(n.to_string()));
+    }
+    ctx.propagation.also(logged);
+}
+
 /// The common path: serve from the first key with data, else answer at once inside MULTI,
-/// else block.
+/// else block. The blocking command itself is never logged: only what [`serve`] did.
 fn block_generic(ctx: &mut Ctx<'_, '_>, keys: &[Bytes], timeout: i64, op: BlockedOp) -> CmdResult {
+    ctx.propagation.rewrite(Vec::new());
     for key in keys {
         if has_data(ctx, key, &op)? {
             let proto = ctx.reply.protocol();

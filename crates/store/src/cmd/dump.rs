@@ -86,12 +86,23 @@ pub fn restore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     {
         // Already expired: nothing is created (the old key, if replaced, is gone).
         if deleted {
+            ctx.propagation
+                .rewrite(vec![vec![Bytes::from_static(b"DEL"), key.clone()]]);
             ctx.dirty(1);
         }
         return Ok(ctx.reply.ok());
     }
     entry.set_expire(expire_at);
     table.insert(entry);
+    if let Some(at) = expire_at
+        && !absttl
+    {
+        // A relative TTL is logged as the absolute time (Redis appends ABSTTL).
+        let mut logged = args.to_vec();
+        logged[2] = Bytes::from(at.to_string());
+        logged.push(Bytes::from_static(b"ABSTTL"));
+        ctx.propagation.rewrite(vec![logged]);
+    }
     ctx.dirty(1);
     Ok(ctx.reply.ok())
 }

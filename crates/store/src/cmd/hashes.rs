@@ -272,6 +272,13 @@ pub fn hincrbyfloat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     };
     let text = value.to_human();
     ctx.hash_set(&args[1], &[(&args[2], &text)])?;
+    // Logged as its result, as Redis 7.0 (the long double's text is platform-dependent).
+    ctx.propagation.rewrite(vec![vec![
+        Bytes::from_static(b"HSET"),
+        args[1].clone(),
+        args[2].clone(),
+        Bytes::copy_from_slice(&text),
+    ]]);
     Ok(ctx.reply.bulk(&text))
 }
 

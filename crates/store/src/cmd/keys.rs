@@ -319,10 +319,20 @@ fn expire_generic(
     if refused {
         return Ok(ctx.reply.int(0));
     }
+    // Logged as its effect: a deletion, or an absolute time in ms (flags kept, as Redis).
     if when <= now {
         guard.remove(key);
+        ctx.propagation
+            .rewrite(vec![vec![Bytes::from_static(b"DEL"), args[1].clone()]]);
     } else {
         guard.set_expire(key, Some(when));
+        let mut logged = vec![
+            Bytes::from_static(b"PEXPIREAT"),
+            args[1].clone(),
+            Bytes::from(when.to_string()),
+        ];
+        logged.extend(args[3..].iter().cloned());
+        ctx.propagation.rewrite(vec![logged]);
     }
     ctx.dirty(1);
     Ok(ctx.reply.int(1))

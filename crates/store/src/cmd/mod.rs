@@ -271,5 +271,6 @@ impl Ctx<'_, '_> {
     /// Records `n` changes to the dataset (Redis `server.dirty`).
     pub fn dirty(&self, n: u64) {
         self.db.stats().dirty.add(n as i64);
+        self.propagation.changed(n);
     }
 }

@@ -145,6 +145,12 @@ pub fn spop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
         ctx.remove_if_empty(key)?;
         ctx.modified(key)?;
         ctx.dirty(popped.len() as u64);
+        // The random picks are logged as the members removed.
+        let mut logged = Vec::with_capacity(popped.len() + 2);
+        logged.push(Bytes::from_static(b"SREM"));
+        logged.push(key.clone());
+        logged.extend(popped.iter().map(|m| Bytes::copy_from_slice(m)));
+        ctx.propagation.rewrite(vec![logged]);
     }
     Ok(match count {
         Some(_) => {

@@ -198,6 +198,16 @@ fn store_string(
     // Under an LRU/LFU maxmemory policy Redis does not use its shared integers.
     entry.set_private(ctx.settings.no_shared_integers);
     guard.insert(entry);
+    // A relative or absolute expiry is logged as SET key value PXAT ms (Redis 7.0).
+    if let ExpireOpt::At(at) = expire {
+        ctx.propagation.rewrite(vec![vec![
+            Bytes::from_static(b"SET"),
+            Bytes::copy_from_slice(key),
+            Bytes::copy_from_slice(value),
+            Bytes::from_static(b"PXAT"),
+            Bytes::from(at.to_string()),
+        ]]);
+    }
     ctx.dirty(1);
     Ok(())
 }
@@ -339,15 +349,24 @@ pub fn getex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     match opts.expire {
         ExpireOpt::At(at) if at <= now => {
             guard.remove(key);
+            ctx.propagation
+                .rewrite(vec![vec![Bytes::from_static(b"DEL"), key.clone()]]);
             ctx.dirty(1);
         }
         ExpireOpt::At(at) => {
             guard.set_expire(key, Some(at));
+            ctx.propagation.rewrite(vec![vec![
+                Bytes::from_static(b"PEXPIREAT"),
+                key.clone(),
+                Bytes::from(at.to_string()),
+            ]]);
             ctx.dirty(1);
         }
         ExpireOpt::Persist => {
             if guard.get(key, now).and_then(Entry::expire_at).is_some() {
                 guard.set_expire(key, None);
+                ctx.propagation
+                    .rewrite(vec![vec![Bytes::from_static(b"PERSIST"), key.clone()]]);
                 ctx.dirty(1);
             }
         }
@@ -530,6 +549,13 @@ pub fn incrbyfloat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
         }
         None => store_string(ctx, key, &text, encoding, ExpireOpt::None)?,
     }
+    // The float's text depends on the platform's long double: log the result (Redis 7.0).
+    ctx.propagation.rewrite(vec![vec![
+        Bytes::from_static(b"SET"),
+        key.clone(),
+        Bytes::copy_from_slice(&text),
+        Bytes::from_static(b"KEEPTTL"),
+    ]]);
     Ok(ctx.reply.bulk(&text))
 }
 
