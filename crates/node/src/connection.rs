@@ -114,6 +114,7 @@ async fn serve(server: Arc<Server>, mut stream: TcpStream) -> std::io::Result<()
         in_exec: false,
         exec_log: Vec::new(),
         log_offset: 0,
+        aof_client: false,
     };
     let result = connection_loop(&server, &mut stream, &mut session).await;
     if session.monitor.is_some() {
@@ -346,6 +347,9 @@ async fn connection_loop(
                         // A blocking command found nothing: answer what came before it,
                         // then wait for its key (Redis stops reading the client meanwhile).
                         if !output.is_empty() {
+                            if server.aof.must_wait(session.log_offset) {
+                                server.aof.wait_fsynced(session.log_offset).await;
+                            }
                             stream.write_all(&output).await?;
                             output.clear();
                         }
@@ -382,6 +386,11 @@ async fn connection_loop(
         }
         handle.query_buf.store(input.len(), Ordering::Relaxed);
         if !output.is_empty() {
+            // `appendfsync always`: no reply goes out before the writes it acknowledges are
+            // fsynced (all of this batch's, with one wait).
+            if server.aof.must_wait(session.log_offset) {
+                server.aof.wait_fsynced(session.log_offset).await;
+            }
             stream.write_all(&output).await?;
             server
                 .stats

@@ -8,6 +8,7 @@
 //! `clients` (the client registry), `stats`, `logging`, `alloc`.
 
 mod alloc;
+mod append_only;
 mod clients;
 mod cluster;
 mod commands;
@@ -238,10 +239,32 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
         }
     }
     tracing::warn!("Server initialized");
-    // Clients connecting while the dump loads are answered -LOADING.
-    let dump_present = persistence::begin_loading(&server);
+    // Clients connecting while the data loads are answered -LOADING. With `appendonly yes`
+    // the AOF is the dataset (the RDB is not read), as in Redis.
+    let appendonly = server.config.read().appendonly;
+    let dump_present = if appendonly {
+        server
+            .persistence
+            .loading
+            .store(true, std::sync::atomic::Ordering::Release);
+        false
+    } else {
+        persistence::begin_loading(&server)
+    };
     server.serve_on(listeners)?;
-    if dump_present {
+    if appendonly {
+        let starter = server.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = append_only::start(&starter);
+            starter
+                .persistence
+                .loading
+                .store(false, std::sync::atomic::Ordering::Release);
+            result
+        })
+        .await
+        .context("the AOF loading task failed")??;
+    } else if dump_present {
         let loader = server.clone();
         tokio::task::spawn_blocking(move || persistence::load_at_startup(&loader))
             .await
@@ -272,6 +295,10 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
             Ok(Err(e)) => tracing::warn!("Error trying to save the DB, can't exit: {e}"),
             Err(e) => tracing::warn!(error = %e, "The final save failed"),
         }
+    }
+    if server.aof.is_enabled() {
+        let stopper = server.clone();
+        let _ = tokio::task::spawn_blocking(move || append_only::stop(&stopper)).await;
     }
     if let Some(cluster) = &server.cluster
         && let Err(e) = cluster.save()

@@ -199,7 +199,7 @@ fn field(out: &mut String, name: &str, value: impl std::fmt::Display) {
 
 /// What a snapshot of this server is written with (`rdbcompression`, `rdbchecksum`, the
 /// policy's access clocks, Redis's AUX fields).
-fn snapshot_options(server: &Server) -> SnapshotOptions {
+pub(crate) fn snapshot_options(server: &Server, aof_base: bool) -> SnapshotOptions {
     use config::MaxmemoryPolicy as P;
     let cfg = server.config.read();
     let now = unix_ms();
@@ -214,7 +214,14 @@ fn snapshot_options(server: &Server) -> SnapshotOptions {
             ("redis-bits".into(), b"64".to_vec()),
             ("ctime".into(), (now / 1000).to_string().into_bytes()),
             ("used-mem".into(), used_mem.to_string().into_bytes()),
-            ("aof-base".into(), b"0".to_vec()),
+            (
+                "aof-base".into(),
+                if aof_base {
+                    b"1".to_vec()
+                } else {
+                    b"0".to_vec()
+                },
+            ),
         ],
     }
 }
@@ -292,7 +299,7 @@ fn save_now(server: &Server) -> anyhow::Result<SnapshotStats> {
         Ordering::Relaxed,
     );
     let dirty_before = server.dbs.stats().dirty.get();
-    let options = snapshot_options(server);
+    let options = snapshot_options(server, false);
     let settings = *server.settings.read();
     let path = dump_path(server);
     let tmp = PathBuf::from(format!(

@@ -95,6 +95,8 @@ pub struct Server {
     pub started: Instant,
     /// RDB saves and loading (LASTSAVE, INFO persistence).
     pub persistence: crate::persistence::Persistence,
+    /// The append-only file (`appendonly yes`).
+    pub aof: crate::append_only::Aof,
     pub shutdown: Notify,
     pub shutting_down: AtomicBool,
     /// The port clients connect to (INFO `tcp_port`); CONFIG SET port moves it.
@@ -155,6 +157,7 @@ impl Server {
             run_id: random_hex40(),
             started: Instant::now(),
             persistence: crate::persistence::Persistence::new(now),
+            aof: crate::append_only::Aof::default(),
             shutdown: Notify::new(),
             shutting_down: AtomicBool::new(false),
             port: std::sync::atomic::AtomicU16::new(port),
@@ -175,6 +178,7 @@ impl Server {
         let cfg = self.config.read();
         crate::logging::set_level(cfg.loglevel);
         *self.settings.write() = store_settings(&cfg);
+        self.aof.set_policy(cfg.appendfsync);
         self.slowlog_threshold_us
             .store(cfg.slowlog_log_slower_than, Ordering::Relaxed);
         self.config_generation.fetch_add(1, Ordering::AcqRel);

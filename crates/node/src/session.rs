@@ -62,6 +62,9 @@ pub struct Session {
     /// The write-log offset after this client's last logged write: with `appendfsync
     /// always`, its replies wait until the AOF is fsynced that far.
     pub log_offset: u64,
+    /// The client replaying the AOF at startup: not redirected in cluster mode, not refused
+    /// while loading (Redis's `CLIENT_ID_AOF`).
+    pub aof_client: bool,
 }
 
 impl Session {

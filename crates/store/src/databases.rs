@@ -55,7 +55,7 @@ impl Databases {
                     index,
                 ))
             })
-                .clone(),
+            .clone(),
         )
     }
 

@@ -143,6 +143,8 @@ pub struct LoadStats {
     pub empty: u64,
     /// The auxiliary fields, in file order.
     pub aux: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Bytes the RDB stream took (an AOF's commands follow its RDB preamble there).
+    pub bytes: u64,
 }
 
 /// Why a load stopped.
@@ -262,6 +264,7 @@ pub fn load_snapshot<R: Read>(
             }
         }
     }
-    progress(decoder.offset(), stats.keys);
+    stats.bytes = decoder.offset();
+    progress(stats.bytes, stats.keys);
     Ok(stats)
 }

@@ -147,7 +147,8 @@ mod tests {
         log.append(0, &[vec![b"DEL".as_slice(), b"k"]]);
         log.append(3, &[vec![b"INCR".as_slice(), b"n"]]);
         let (bytes, offset) = log.take(Duration::ZERO);
-        let want: &[u8] = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n\
+        let want: &[u8] =
+            b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n\
 *2\r\n$3\r\nDEL\r\n$1\r\nk\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n";
         assert_eq!(bytes, want);
         assert_eq!(offset, want.len() as u64);

@@ -199,18 +199,7 @@ fn memory_section(server: &Server, out: &mut String) {
 fn persistence_section(server: &Server, out: &mut String) {
     out.push_str("# Persistence\r\n");
     server.persistence.info_rdb(server, out);
-    field(out, "aof_enabled", 0);
-    field(out, "aof_rewrite_in_progress", 0);
-    field(out, "aof_rewrite_scheduled", 0);
-    field(out, "aof_last_rewrite_time_sec", -1);
-    field(out, "aof_current_rewrite_time_sec", -1);
-    field(out, "aof_last_bgrewrite_status", "ok");
-    field(out, "aof_rewrites", 0);
-    field(out, "aof_rewrites_consecutive_failures", 0);
-    field(out, "aof_last_write_status", "ok");
-    field(out, "aof_last_cow_size", 0);
-    field(out, "module_fork_in_progress", 0);
-    field(out, "module_fork_last_cow_size", 0);
+    server.aof.info(out);
 }
 
 fn stats_section(server: &Server, out: &mut String) {

@@ -210,6 +210,7 @@ fn dispatch(
     let mut key_indices = std::mem::take(&mut session.scratch_keys);
     cmd.key_indices(args, &mut key_indices);
     if let Some(cluster) = &server.cluster
+        && !session.aof_client
         && !key_indices.is_empty()
         && let Err(e) = cluster.route(cmd, args, &key_indices)
     {
@@ -250,7 +251,10 @@ fn dispatch(
         return None;
     }
 
-    if !cmd.has_flag(table::flag::LOADING) && server.persistence.loading.load(Ordering::Acquire) {
+    if !cmd.has_flag(table::flag::LOADING)
+        && !session.aof_client
+        && server.persistence.loading.load(Ordering::Acquire)
+    {
         session.scratch_keys = key_indices;
         session.tx.flag_error();
         server.command_stats.record_rejected(index);

@@ -67,7 +67,12 @@ fn serve(
             ctx.remove_if_empty(key)?;
             ctx.modified(key)?;
             ctx.dirty(popped.len() as u64);
-            log_pop(ctx, if *front { b"LPOP" } else { b"RPOP" }, key, count.map(|_| popped.len()));
+            log_pop(
+                ctx,
+                if *front { b"LPOP" } else { b"RPOP" },
+                key,
+                count.map(|_| popped.len()),
+            );
             let _ = reply.array(2);
             let _ = reply.bulk(key);
             match count {

@@ -1,0 +1,435 @@
+//! This node's append-only file: Redis 7.0's multi-part layout (`appenddirname` with a base
+//! file, incremental files and a manifest; the `aof` crate), loaded at startup instead of the
+//! RDB when `appendonly yes`, then fed from the write log by a writer thread that fsyncs as
+//! `appendfsync` says.
+//!
+//! Durability: with `always`, a client's reply is held until the AOF is fsynced past that
+//! client's last logged write (the writer fsyncs whatever accumulated meanwhile in one go,
+//! so concurrent clients share each fsync: group commit); with `everysec` the writer fsyncs
+//! about once a second; with `no` never (the kernel decides). A failed write under `always`
+//! stops the server, as Redis does, since acknowledged writes could not be made durable.
+//!
+//! Not here: the byte formats (the `aof` and `rdb` crates), what is logged (the write log).
+//! Not yet: BGREWRITEAOF and the automatic rewrite, switching `appendonly` at runtime.
+
+use std::fs::File;
+use std::io::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use aof::layout::{AofPaths, OpenIncr};
+use aof::manifest::{BaseFormat, FileKind};
+use aof::reader::{CommandReader, Ending, Step};
+use bytes::BytesMut;
+use parking_lot::Mutex;
+use tokio::sync::watch;
+
+use crate::server::{Server, unix_ms};
+use crate::session::{ReplyMode, Session};
+
+/// The AOF's state and counters.
+pub struct Aof {
+    /// `appendonly yes` and the files are open.
+    enabled: AtomicBool,
+    /// `appendfsync always`: replies wait for the fsync.
+    always: AtomicBool,
+    /// The write-log offset the AOF is fsynced through (for `always`).
+    fsynced: watch::Sender<u64>,
+    /// The last write to the file succeeded (INFO `aof_last_write_status`).
+    last_write_ok: AtomicBool,
+    /// Bytes in the AOF files (INFO `aof_current_size`) and in the base file.
+    current_size: AtomicU64,
+    base_size: AtomicU64,
+    /// Asks the writer to drain, fsync and stop.
+    stop: AtomicBool,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl Default for Aof {
+    fn default() -> Self {
+        Aof {
+            enabled: AtomicBool::new(false),
+            always: AtomicBool::new(false),
+            fsynced: watch::Sender::new(0),
+            last_write_ok: AtomicBool::new(true),
+            current_size: AtomicU64::new(0),
+            base_size: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+            writer: Mutex::new(None),
+        }
+    }
+}
+
+impl Aof {
+    /// Is the AOF on?
+    pub fn is_enabled(&self) -> bool {
+        self.enabled.load(Ordering::Acquire)
+    }
+
+    /// Follows CONFIG SET appendfsync.
+    pub fn set_policy(&self, policy: config::AppendFsync) {
+        self.always
+            .store(policy == config::AppendFsync::Always, Ordering::Release);
+    }
+
+    /// Must a reply to a client whose last logged write ended at `offset` wait for the
+    /// fsync? (`appendfsync always` and the AOF not yet fsynced that far.)
+    pub fn must_wait(&self, offset: u64) -> bool {
+        offset > 0
+            && self.always.load(Ordering::Acquire)
+            && self.is_enabled()
+            && *self.fsynced.borrow() < offset
+    }
+
+    /// Waits until the AOF is fsynced through `offset` (or the writer stopped).
+    pub async fn wait_fsynced(&self, offset: u64) {
+        let mut rx = self.fsynced.subscribe();
+        let _ = rx.wait_for(|&done| done >= offset).await;
+    }
+
+    /// The AOF fields of INFO persistence after `aof_enabled` (Redis 7.0's order).
+    pub fn info(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let enabled = self.is_enabled();
+        let _ = write!(out, "aof_enabled:{}\r\n", u8::from(enabled));
+        for line in [
+            "aof_rewrite_in_progress:0",
+            "aof_rewrite_scheduled:0",
+            "aof_last_rewrite_time_sec:-1",
+            "aof_current_rewrite_time_sec:-1",
+            "aof_last_bgrewrite_status:ok",
+            "aof_rewrites:0",
+            "aof_rewrites_consecutive_failures:0",
+        ] {
+            out.push_str(line);
+            out.push_str("\r\n");
+        }
+        let ok = self.last_write_ok.load(Ordering::Relaxed);
+        let _ = write!(
+            out,
+            "aof_last_write_status:{}\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+            if ok { "ok" } else { "err" }
+        );
+        if enabled {
+            let _ = write!(
+                out,
+                "aof_current_size:{}\r\naof_base_size:{}\r\naof_pending_rewrite:0\r\naof_buffer_length:0\r\naof_pending_bio_fsync:0\r\naof_delayed_fsync:0\r\n",
+                self.current_size.load(Ordering::Relaxed),
+                self.base_size.load(Ordering::Relaxed)
+            );
+        }
+    }
+}
+
+/// The AOF paths the configuration names.
+fn paths(server: &Server) -> AofPaths {
+    let cfg = server.config.read();
+    AofPaths::new(".", &cfg.appenddirname, &cfg.appendfilename)
+}
+
+/// With `appendonly yes`: loads the AOF (base, then incremental files), creates the layout if
+/// there is none (a base of the loaded dataset, as Redis 7.0's startup rewrite does), opens
+/// the last incremental file and starts the writer. Errors name the file and offset.
+pub fn start(server: &Arc<Server>) -> anyhow::Result<()> {
+    let paths = paths(server);
+    let plan = aof::layout::prepare_load(&paths)
+        .map_err(|e| anyhow::anyhow!("Can't load the append only file: {e}"))?;
+    if plan.upgraded_legacy_file {
+        tracing::info!("Moved the old append only file into the multi part AOF directory");
+    }
+    let mut manifest = plan.manifest.clone();
+    if !plan.files.is_empty() {
+        server.persistence.loading.store(true, Ordering::Release);
+        let result = load(server, &plan);
+        server.persistence.loading.store(false, Ordering::Release);
+        result?;
+    }
+    let options = crate::persistence::snapshot_options(server, true);
+    let settings = *server.settings.read();
+    let started = aof::layout::open_on_startup(&paths, &mut manifest, BaseFormat::Rdb, |file| {
+        let mut out = std::io::BufWriter::new(file);
+        store::snapshot::write_snapshot(
+            &server.dbs,
+            &settings,
+            &options,
+            unix_ms(),
+            &mut out,
+            |_| {},
+        )?;
+        out.flush()
+    })
+    .map_err(|e| anyhow::anyhow!("Can't open the append only file: {e}"))?;
+    if let Some(base) = &started.created_base {
+        tracing::info!(
+            "Creating AOF base file {} on server start",
+            String::from_utf8_lossy(&base.name)
+        );
+    }
+    if started.created_incr {
+        tracing::info!(
+            "Creating AOF incr file {} on server start",
+            String::from_utf8_lossy(&started.incr.info.name)
+        );
+    }
+    let base_size = manifest
+        .base()
+        .and_then(|b| std::fs::metadata(paths.file_path(&b.name)).ok())
+        .map_or(0, |m| m.len());
+    let incr_sizes: u64 = manifest
+        .incrs()
+        .iter()
+        .filter_map(|f| std::fs::metadata(paths.file_path(&f.name)).ok())
+        .map(|m| m.len())
+        .sum();
+    let state = &server.aof;
+    state.base_size.store(base_size, Ordering::Relaxed);
+    state
+        .current_size
+        .store(base_size + incr_sizes, Ordering::Relaxed);
+    state.set_policy(server.config.read().appendfsync);
+    // From here every change is logged: nothing ran between the load and now.
+    let log = server.dbs.write_log();
+    log.set_enabled(true);
+    state.fsynced.send_replace(log.offset());
+    state.enabled.store(true, Ordering::Release);
+    let writer_server = server.clone();
+    let incr = started.incr;
+    let handle = std::thread::Builder::new()
+        .name("tessera-aof".into())
+        .spawn(move || writer(writer_server, incr))
+        .context("starting the AOF writer thread")?;
+    *state.writer.lock() = Some(handle);
+    Ok(())
+}
+
+/// Stops the writer after it wrote and fsynced everything logged (shutdown).
+pub fn stop(server: &Server) {
+    let state = &server.aof;
+    state.stop.store(true, Ordering::Release);
+    if let Some(handle) = state.writer.lock().take() {
+        let _ = handle.join();
+    }
+}
+
+/// The writer thread: drains the write log into the incremental file and fsyncs by policy.
+fn writer(server: Arc<Server>, mut incr: OpenIncr) {
+    let state = &server.aof;
+    let log = server.dbs.write_log();
+    let mut last_fsync = Instant::now();
+    let mut unsynced = false;
+    let mut written_offset = log.offset();
+    loop {
+        let stopping = state.stop.load(Ordering::Acquire);
+        let (bytes, end) = log.take(Duration::from_millis(if stopping { 0 } else { 100 }));
+        if !bytes.is_empty() {
+            if let Err(e) = incr.file.write_all(&bytes) {
+                state.last_write_ok.store(false, Ordering::Release);
+                tracing::warn!(
+                    path = %incr.path.display(),
+                    error = %e,
+                    "Error writing to the AOF file"
+                );
+                if state.always.load(Ordering::Acquire) {
+                    tracing::error!(
+                        "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting..."
+                    );
+                    std::process::exit(1);
+                }
+                // The bytes are lost for the file; replies were not waiting on them.
+                continue;
+            }
+            state.last_write_ok.store(true, Ordering::Release);
+            state
+                .current_size
+                .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            written_offset = end;
+            unsynced = true;
+        }
+        let always = state.always.load(Ordering::Acquire);
+        let policy = server.config.read().appendfsync;
+        let due = match policy {
+            config::AppendFsync::Always => unsynced,
+            config::AppendFsync::Everysec => {
+                unsynced && (stopping || last_fsync.elapsed() >= Duration::from_secs(1))
+            }
+            config::AppendFsync::No => stopping && unsynced,
+        };
+        if due {
+            if let Err(e) = incr.file.sync_data() {
+                tracing::warn!(path = %incr.path.display(), error = %e, "fsync of the AOF file failed");
+                if always {
+                    tracing::error!(
+                        "Can't recover from AOF fsync error when the AOF fsync policy is 'always'. Exiting..."
+                    );
+                    std::process::exit(1);
+                }
+            } else {
+                unsynced = false;
+                last_fsync = Instant::now();
+            }
+        }
+        if !unsynced || !always {
+            // Replies waiting under `always` are released once what they wrote is on disk;
+            // under the other policies nobody waits, but the offset still moves.
+            state.fsynced.send_replace(written_offset);
+        }
+        if stopping && bytes.is_empty() {
+            return;
+        }
+    }
+}
+
+/// Loads the files of `plan` in order: an RDB base (or preamble) then commands.
+fn load(server: &Arc<Server>, plan: &aof::layout::LoadPlan) -> anyhow::Result<()> {
+    let started = unix_ms();
+    let mut session = replay_session(server)?;
+    let last = plan.files.len().saturating_sub(1);
+    let max_bulk = server.config.read().proto_max_bulk_len;
+    let truncate_allowed = server.config.read().aof_load_truncated;
+    let mut commands = 0u64;
+    for (i, planned) in plan.files.iter().enumerate() {
+        let path = &planned.path;
+        let name = path.display().to_string();
+        if planned.len == 0 {
+            continue;
+        }
+        let mut start = 0;
+        if aof::reader::has_rdb_preamble(path).with_context(|| format!("reading {name}"))? {
+            let file = File::open(path).with_context(|| format!("opening {name}"))?;
+            let settings = *server.settings.read();
+            let options = store::snapshot::LoadOptions {
+                verify_checksum: server.config.read().rdbchecksum,
+                skip_expired: true,
+                now_ms: started,
+                lru: !settings.lfu,
+                replace_existing: false,
+            };
+            let stats = store::snapshot::load_snapshot(
+                &server.dbs,
+                std::io::BufReader::with_capacity(1 << 20, file),
+                &settings,
+                &options,
+                |_, _| {},
+            )
+            .map_err(|e| anyhow::anyhow!("Error loading the RDB part of {name}: {e}"))?;
+            tracing::info!(keys = stats.keys, "Loaded the RDB part of {name}");
+            start = stats.bytes;
+        }
+        let mut reader = CommandReader::open(path, start, max_bulk)
+            .with_context(|| format!("opening {name}"))?;
+        let ending = loop {
+            match reader.next_step() {
+                Ok(Step::Command(command)) => {
+                    replay(server, &mut session, &command.args)
+                        .with_context(|| format!("{name} at offset {}", command.start))?;
+                    commands += 1;
+                }
+                Ok(Step::End(ending)) => break ending,
+                Err(e) => {
+                    return Err(anyhow::anyhow!(
+                        "Bad file format reading the append only file {name}: {e}; \
+                         make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>"
+                    ));
+                }
+            }
+        };
+        if let Some(cut) = ending.truncate_to() {
+            let what = match ending {
+                Ending::OpenTransaction { .. } => "an unfinished MULTI/EXEC transaction",
+                _ => "a truncated command",
+            };
+            if i != last || !truncate_allowed || planned.file.kind == FileKind::Base {
+                return Err(anyhow::anyhow!(
+                    "The append only file {name} ends with {what} at offset {} (aof-load-truncated {}); \
+                     use ./redis-check-aof --fix <filename.manifest>",
+                    ending.end(),
+                    if truncate_allowed {
+                        "does not apply to this file"
+                    } else {
+                        "is no"
+                    }
+                ));
+            }
+            tracing::warn!(
+                "!!! Warning: short read while loading the AOF file {name}!!! AOF loaded anyway because aof-load-truncated is enabled: {what} at offset {} was cut at offset {cut}",
+                ending.end()
+            );
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("opening {name} to truncate it"))?;
+            file.set_len(cut)
+                .and_then(|()| file.sync_all())
+                .with_context(|| format!("truncating {name}"))?;
+        }
+    }
+    server.clients.unregister(session.id);
+    tracing::info!(
+        "DB loaded from append only file: {:.3} seconds ({commands} commands)",
+        (unix_ms() - started) as f64 / 1000.0
+    );
+    Ok(())
+}
+
+/// Runs one command from the AOF with its reply discarded.
+fn replay(
+    server: &Arc<Server>,
+    session: &mut Session,
+    args: &[bytes::Bytes],
+) -> anyhow::Result<()> {
+    if crate::commands::table::resolve(args).is_none() {
+        anyhow::bail!(
+            "Unknown command '{}' reading the append only file",
+            String::from_utf8_lossy(&args[0])
+        );
+    }
+    let mut out = BytesMut::new();
+    crate::commands::execute(server, session, args, &mut out, unix_ms());
+    // The AOF holds no blocking command that waits (they are logged as their effect); one
+    // that would wait is cancelled at once.
+    if let Some((waiter, _)) = session.blocked.take() {
+        waiter.cancel();
+        for key in &waiter.keys {
+            session
+                .db
+                .lock_slot(slot_map::key_slot(key))
+                .unblock(key, &waiter);
+        }
+    }
+    Ok(())
+}
+
+/// The client the AOF's commands run as (Redis's fake AOF client).
+fn replay_session(server: &Server) -> anyhow::Result<Session> {
+    let nowhere = std::net::SocketAddr::from(([0, 0, 0, 0], 0));
+    let db = server.dbs.get(0).context("no database 0")?;
+    let handle = server.clients.register(nowhere, nowhere, unix_ms());
+    Ok(Session {
+        id: handle.id,
+        peer: nowhere,
+        db_index: 0,
+        db,
+        db_generation: server.dbs.generation(),
+        proto: resp::Protocol::Resp2,
+        authenticated: true,
+        reply_mode: ReplyMode::On,
+        close_after_reply: false,
+        handle,
+        scratch_keys: Vec::new(),
+        scratch_known: Vec::new(),
+        scratch_lock_order: Vec::new(),
+        monitor: None,
+        last_command: None,
+        cached_settings: (0, store::StoreSettings::default()),
+        tx: Default::default(),
+        subs: Default::default(),
+        blocked: None,
+        block_notify: Default::default(),
+        in_exec: false,
+        exec_log: Vec::new(),
+        log_offset: 0,
+        aof_client: true,
+    })
+}
