@@ -9,8 +9,14 @@
 //! about once a second; with `no` never (the kernel decides). A failed write under `always`
 //! stops the server, as Redis does, since acknowledged writes could not be made durable.
 //!
+//! Rewrites (BGREWRITEAOF, `auto-aof-rewrite-percentage`) run without fork: a thread walks
+//! the keyspace into a new RDB base while the write log routes each slot's later writes to
+//! the rewrite's stream (see `store::write_log`); the writer thread then switches, in one
+//! manifest write, to the new base and a new incremental file holding that stream, and
+//! deletes the old files.
+//!
 //! Not here: the byte formats (the `aof` and `rdb` crates), what is logged (the write log).
-//! Not yet: BGREWRITEAOF and the automatic rewrite, switching `appendonly` at runtime.
+//! Not yet: switching `appendonly` at runtime.
 
 use std::fs::File;
 use std::io::Write as _;
@@ -45,6 +51,18 @@ pub struct Aof {
     /// Asks the writer to drain, fsync and stop.
     stop: AtomicBool,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// A rewrite is running (INFO `aof_rewrite_in_progress`).
+    rewriting: AtomicBool,
+    rewrite_started_ms: std::sync::atomic::AtomicI64,
+    last_rewrite_secs: std::sync::atomic::AtomicI64,
+    last_rewrite_ok: AtomicBool,
+    rewrites: AtomicU64,
+    consecutive_failures: AtomicU64,
+    /// The AOF's size after the last rewrite (or at startup): the automatic rewrite's base.
+    rewrite_base_size: AtomicU64,
+    /// A rewrite's base file, written, for the writer thread to install (or `None` if the
+    /// walk failed).
+    finished_base: Mutex<Option<Option<(std::path::PathBuf, File)>>>,
 }
 
 impl Default for Aof {
@@ -58,6 +76,14 @@ impl Default for Aof {
             base_size: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             writer: Mutex::new(None),
+            rewriting: AtomicBool::new(false),
+            rewrite_started_ms: std::sync::atomic::AtomicI64::new(0),
+            last_rewrite_secs: std::sync::atomic::AtomicI64::new(-1),
+            last_rewrite_ok: AtomicBool::new(true),
+            rewrites: AtomicU64::new(0),
+            consecutive_failures: AtomicU64::new(0),
+            rewrite_base_size: AtomicU64::new(0),
+            finished_base: Mutex::new(None),
         }
     }
 }
@@ -94,18 +120,25 @@ impl Aof {
         use std::fmt::Write as _;
         let enabled = self.is_enabled();
         let _ = write!(out, "aof_enabled:{}\r\n", u8::from(enabled));
-        for line in [
-            "aof_rewrite_in_progress:0",
-            "aof_rewrite_scheduled:0",
-            "aof_last_rewrite_time_sec:-1",
-            "aof_current_rewrite_time_sec:-1",
-            "aof_last_bgrewrite_status:ok",
-            "aof_rewrites:0",
-            "aof_rewrites_consecutive_failures:0",
-        ] {
-            out.push_str(line);
-            out.push_str("\r\n");
-        }
+        let rewriting = self.rewriting.load(Ordering::Acquire);
+        let current = if rewriting {
+            (unix_ms() - self.rewrite_started_ms.load(Ordering::Relaxed)) / 1000
+        } else {
+            -1
+        };
+        let _ = write!(
+            out,
+            "aof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{current}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_rewrites_consecutive_failures:{}\r\n",
+            u8::from(rewriting),
+            self.last_rewrite_secs.load(Ordering::Relaxed),
+            if self.last_rewrite_ok.load(Ordering::Relaxed) {
+                "ok"
+            } else {
+                "err"
+            },
+            self.rewrites.load(Ordering::Relaxed),
+            self.consecutive_failures.load(Ordering::Relaxed),
+        );
         let ok = self.last_write_ok.load(Ordering::Relaxed);
         let _ = write!(
             out,
@@ -188,6 +221,9 @@ pub fn start(server: &Arc<Server>) -> anyhow::Result<()> {
     state
         .current_size
         .store(base_size + incr_sizes, Ordering::Relaxed);
+    state
+        .rewrite_base_size
+        .store(base_size + incr_sizes, Ordering::Relaxed);
     state.set_policy(server.config.read().appendfsync);
     // From here every change is logged: nothing ran between the load and now.
     let log = server.dbs.write_log();
@@ -195,10 +231,14 @@ pub fn start(server: &Arc<Server>) -> anyhow::Result<()> {
     state.fsynced.send_replace(log.offset());
     state.enabled.store(true, Ordering::Release);
     let writer_server = server.clone();
-    let incr = started.incr;
+    let files = Files {
+        paths,
+        manifest,
+        incr: started.incr,
+    };
     let handle = std::thread::Builder::new()
         .name("tessera-aof".into())
-        .spawn(move || writer(writer_server, incr))
+        .spawn(move || writer(writer_server, files))
         .context("starting the AOF writer thread")?;
     *state.writer.lock() = Some(handle);
     Ok(())
@@ -213,14 +253,266 @@ pub fn stop(server: &Server) {
     }
 }
 
-/// The writer thread: drains the write log into the incremental file and fsyncs by policy.
-fn writer(server: Arc<Server>, mut incr: OpenIncr) {
+/// What the writer thread owns: where the files are, the manifest, the open incr file.
+struct Files {
+    paths: AofPaths,
+    manifest: aof::manifest::Manifest,
+    incr: OpenIncr,
+}
+
+/// Why a rewrite did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RewriteError {
+    #[error("Background append only file rewriting already in progress")]
+    InProgress,
+    #[error(
+        "Can't execute an AOF background rewriting. Please check the server logs for more information."
+    )]
+    Failed,
+}
+
+/// Starts an AOF rewrite (BGREWRITEAOF, the automatic rewrite): a thread writes the new base
+/// while clients go on writing; the writer thread installs it.
+pub fn start_rewrite(server: &Arc<Server>) -> Result<(), RewriteError> {
+    let state = &server.aof;
+    if !state.is_enabled() {
+        return Err(RewriteError::Failed);
+    }
+    if state.rewriting.swap(true, Ordering::AcqRel) {
+        return Err(RewriteError::InProgress);
+    }
+    let options = crate::persistence::snapshot_options(server, true);
+    let log = server.dbs.write_log();
+    let base = store::snapshot::rewrite_base_encoder(options.compression, &options.aux);
+    let started = log.start_rewrite(base, || {
+        server.dbs.all().into_iter().map(|(i, _)| i).collect()
+    });
+    if !started {
+        state.rewriting.store(false, Ordering::Release);
+        return Err(RewriteError::InProgress);
+    }
+    state.rewrite_started_ms.store(unix_ms(), Ordering::Relaxed);
+    let server = server.clone();
+    let spawned = std::thread::Builder::new()
+        .name("tessera-aofrw".into())
+        .spawn(move || {
+            let outcome = write_rewrite_base(&server);
+            if let Err(e) = &outcome {
+                tracing::warn!("Error writing the AOF rewrite's base: {e:#}");
+            }
+            *server.aof.finished_base.lock() = Some(outcome.ok());
+        });
+    if spawned.is_err() {
+        log.abort_rewrite("could not start the rewrite thread");
+        *state.finished_base.lock() = Some(None);
+        return Err(RewriteError::Failed);
+    }
+    tracing::info!("Background append only file rewriting started");
+    Ok(())
+}
+
+/// The rewrite thread's part: the keyspace walked into a temporary base file in the AOF
+/// directory (its RDB end is added when the writer thread finishes the rewrite).
+fn write_rewrite_base(server: &Server) -> anyhow::Result<(std::path::PathBuf, File)> {
+    let paths = paths(server);
+    let temp = paths
+        .aof_dir()
+        .join(format!("temp-rewriteaof-bg-{}.aof", std::process::id()));
+    let file = File::create(&temp).with_context(|| format!("creating {}", temp.display()))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let settings = *server.settings.read();
+    let completed =
+        store::snapshot::rewrite_walk(&server.dbs, &settings, unix_ms(), &mut out, |_| {})
+            .with_context(|| format!("writing {}", temp.display()))?;
+    let file = out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .with_context(|| format!("writing {}", temp.display()))?;
+    if !completed {
+        let _ = std::fs::remove_file(&temp);
+        anyhow::bail!("the rewrite was abandoned");
+    }
+    Ok((temp, file))
+}
+
+/// Finishes a rewrite whose base the rewrite thread wrote (`base`, or `None` if it failed):
+/// the log switches at this instant; the old incremental file gets what it had pending; the
+/// new base gets its end, and the new incremental file the writes made since each slot's
+/// capture; one manifest write switches to them; the old files are deleted.
+fn complete_rewrite(
+    server: &Server,
+    files: &mut Files,
+    base: Option<(std::path::PathBuf, File)>,
+) -> u64 {
+    let state = &server.aof;
+    let log = server.dbs.write_log();
+    let outcome = log.finish_rewrite();
+    let started = state.rewrite_started_ms.load(Ordering::Relaxed);
+    state
+        .last_rewrite_secs
+        .store((unix_ms() - started) / 1000, Ordering::Relaxed);
+    let Some(outcome) = outcome else {
+        state.rewriting.store(false, Ordering::Release);
+        return log.offset();
+    };
+    // What was logged before the switch belongs to the old files in any case.
+    if let Err(e) = files
+        .incr
+        .file
+        .write_all(&outcome.old_pending)
+        .and_then(|()| files.incr.file.sync_data())
+    {
+        tracing::warn!(error = %e, "Error writing to the AOF file");
+    }
+    state
+        .current_size
+        .fetch_add(outcome.old_pending.len() as u64, Ordering::Relaxed);
+    let result = match (base, &outcome.aborted) {
+        (Some((temp, file)), None) => install(server, files, &temp, file, &outcome),
+        (base, why) => {
+            if let Some((temp, _)) = base {
+                let _ = std::fs::remove_file(temp);
+            }
+            Err(anyhow::anyhow!(
+                "the rewrite was abandoned: {}",
+                why.as_deref().unwrap_or("writing the base failed")
+            ))
+        }
+    };
+    match result {
+        Ok(()) => {
+            state.last_rewrite_ok.store(true, Ordering::Relaxed);
+            state.consecutive_failures.store(0, Ordering::Relaxed);
+            state.rewrites.fetch_add(1, Ordering::Relaxed);
+            tracing::info!("Background AOF rewrite finished successfully");
+        }
+        Err(e) => {
+            state.last_rewrite_ok.store(false, Ordering::Relaxed);
+            state.consecutive_failures.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!("Background AOF rewrite failed: {e:#}");
+        }
+    }
+    state.rewriting.store(false, Ordering::Release);
+    outcome.offset
+}
+
+/// Puts a finished rewrite in place (see [`complete_rewrite`]).
+fn install(
+    server: &Server,
+    files: &mut Files,
+    temp: &std::path::Path,
+    mut base_file: File,
+    outcome: &store::write_log::RewriteOutcome,
+) -> anyhow::Result<()> {
+    base_file
+        .write_all(&outcome.base_tail)
+        .and_then(|()| base_file.sync_all())
+        .with_context(|| format!("finishing {}", temp.display()))?;
+    let mut manifest = files.manifest.clone();
+    let append_filename = files.paths.append_filename().to_string();
+    manifest.retire_rewritten_incrs(false);
+    let base = manifest
+        .replace_base(&append_filename, BaseFormat::Rdb)
+        .clone();
+    let base_path = files.paths.file_path(&base.name);
+    std::fs::rename(temp, &base_path)
+        .with_context(|| format!("renaming {} to {}", temp.display(), base_path.display()))?;
+    let incr = manifest.add_new_incr(&append_filename).clone();
+    let incr_path = files.paths.file_path(&incr.name);
+    let mut incr_file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&incr_path)
+        .with_context(|| format!("creating {}", incr_path.display()))?;
+    incr_file
+        .write_all(&outcome.stream)
+        .and_then(|()| incr_file.sync_all())
+        .with_context(|| format!("writing {}", incr_path.display()))?;
+    aof::layout::persist_manifest(&files.paths, &manifest).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for removed in aof::layout::delete_history(&files.paths, &mut manifest)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+    {
+        tracing::info!(
+            "Removing the history file {} in the background",
+            String::from_utf8_lossy(&removed.name)
+        );
+    }
+    let base_size = std::fs::metadata(&base_path).map_or(0, |m| m.len());
+    let size = base_size + outcome.stream.len() as u64;
+    let state = &server.aof;
+    state.base_size.store(base_size, Ordering::Relaxed);
+    state.current_size.store(size, Ordering::Relaxed);
+    state.rewrite_base_size.store(size, Ordering::Relaxed);
+    files.manifest = manifest;
+    files.incr = OpenIncr {
+        file: incr_file,
+        len: outcome.stream.len() as u64,
+        info: incr,
+        path: incr_path,
+    };
+    Ok(())
+}
+
+/// `auto-aof-rewrite-percentage` / `auto-aof-rewrite-min-size`: is a rewrite due?
+fn auto_rewrite_due(server: &Server) -> bool {
+    let state = &server.aof;
+    if state.rewriting.load(Ordering::Acquire) {
+        return false;
+    }
+    let (percentage, min_size) = {
+        let cfg = server.config.read();
+        (
+            cfg.auto_aof_rewrite_percentage,
+            cfg.auto_aof_rewrite_min_size,
+        )
+    };
+    let size = state.current_size.load(Ordering::Relaxed);
+    if percentage == 0 || size < min_size {
+        return false;
+    }
+    // After failures, wait longer before the next attempt (1 s, 2 s, ... up to 64 s).
+    let failures = state.consecutive_failures.load(Ordering::Relaxed);
+    if failures > 0 {
+        let wait = 1000i64 << failures.min(6);
+        if unix_ms() - state.rewrite_started_ms.load(Ordering::Relaxed) < wait {
+            return false;
+        }
+    }
+    let base = state.rewrite_base_size.load(Ordering::Relaxed).max(1);
+    let growth = (size.saturating_sub(base)) * 100 / base;
+    growth >= u64::from(percentage)
+}
+
+/// The writer thread: drains the write log into the incremental file, fsyncs by policy, and
+/// finishes rewrites.
+fn writer(server: Arc<Server>, mut files: Files) {
     let state = &server.aof;
     let log = server.dbs.write_log();
     let mut last_fsync = Instant::now();
     let mut unsynced = false;
     let mut written_offset = log.offset();
+    let mut last_auto_check = Instant::now();
     loop {
+        let finished = state.finished_base.lock().take();
+        if let Some(base) = finished {
+            if unsynced && let Err(e) = files.incr.file.sync_data() {
+                tracing::warn!(error = %e, "fsync of the AOF file failed");
+            }
+            written_offset = complete_rewrite(&server, &mut files, base);
+            unsynced = false;
+            state.fsynced.send_replace(written_offset);
+        }
+        if last_auto_check.elapsed() >= Duration::from_millis(100) {
+            last_auto_check = Instant::now();
+            if auto_rewrite_due(&server) {
+                let size = state.current_size.load(Ordering::Relaxed);
+                tracing::info!(size, "Starting automatic rewriting of AOF on growth");
+                if let Err(e) = start_rewrite(&server) {
+                    tracing::warn!("{e}");
+                }
+            }
+        }
+        let incr = &mut files.incr;
         let stopping = state.stop.load(Ordering::Acquire);
         let (bytes, end) = log.take(Duration::from_millis(if stopping { 0 } else { 100 }));
         if !bytes.is_empty() {

@@ -164,9 +164,10 @@ impl Keyspace {
     }
 
     /// Logs the deletion of an expired key as `DEL` (Redis propagates expiry as a deletion).
-    fn log_expired(&self, key: &[u8]) {
+    fn log_expired(&self, slot: Slot, key: &[u8]) {
         if self.log.is_enabled() {
-            self.log.append(self.index(), &[[b"DEL".as_slice(), key]]);
+            self.log
+                .append(self.index(), &[slot], &[[b"DEL".as_slice(), key]]);
         }
     }
 
@@ -379,7 +380,7 @@ impl<'a> SlotGuard<'a> {
         if expired {
             self.remove_hashed(hash, key);
             self.ks.stats.expired_keys.add(1);
-            self.ks.log_expired(key);
+            self.ks.log_expired(self.slot, key);
         }
         expired
     }
@@ -538,7 +539,7 @@ impl<'a> SlotGuard<'a> {
         };
         for key in &expired {
             self.remove(key);
-            self.ks.log_expired(key);
+            self.ks.log_expired(self.slot, key);
         }
         self.ks.stats.expired_keys.add(expired.len() as i64);
         (expired.len(), next)
@@ -625,6 +626,27 @@ impl<'a> Locked<'a> {
             Guards::None => false,
             Guards::One(g) => g.slot == slot,
             Guards::Many(v) => v.binary_search_by_key(&slot, |g| g.slot).is_ok(),
+        }
+    }
+
+    /// The locked slots, ascending.
+    pub fn slots(&self) -> Vec<Slot> {
+        match &self.guards {
+            Guards::None => Vec::new(),
+            Guards::One(g) => vec![g.slot],
+            Guards::Many(v) => v.iter().map(|g| g.slot).collect(),
+        }
+    }
+
+    /// The locked table of `slot`, if it is one of the locked slots.
+    pub fn guard_of(&self, slot: Slot) -> Option<&SlotGuard<'a>> {
+        match &self.guards {
+            Guards::One(g) if g.slot == slot => Some(g),
+            Guards::Many(v) => v
+                .binary_search_by_key(&slot, |g| g.slot)
+                .ok()
+                .map(|i| &v[i]),
+            _ => None,
         }
     }
 

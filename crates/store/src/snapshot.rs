@@ -24,7 +24,10 @@ use slot_map::key_slot;
 use crate::StoreSettings;
 use crate::clock;
 use crate::databases::Databases;
+use crate::keyspace::{Locked, SlotGuard};
 use crate::serialized::{build_entry, write_key_value};
+use crate::write_log::WriteLog;
+use slot_map::Slot;
 
 /// Bytes buffered before they are handed to the writer.
 const FLUSH_AT: usize = 1 << 20;
@@ -84,19 +87,7 @@ pub fn write_snapshot<W: Write>(
             }
             {
                 let guard = db.lock_slot(slot);
-                for entry in guard.table().iter() {
-                    if let Some(at) = entry.expire_at() {
-                        enc.expire_ms(at);
-                    }
-                    if options.lru {
-                        enc.idle(u64::from(clock::idle_seconds(now_ms, entry.clock())));
-                    } else if options.lfu {
-                        let freq = clock::frequency(settings, now_ms, entry.clock());
-                        enc.freq(freq.min(255) as u8);
-                    }
-                    write_key_value(&mut enc, entry, settings.list_max_listpack_size);
-                    stats.keys += 1;
-                }
+                stats.keys += write_slot(&mut enc, &guard, settings, options, now_ms);
             }
             if enc.buffer().len() >= FLUSH_AT {
                 let chunk = enc.take_buffer();
@@ -112,6 +103,115 @@ pub fn write_snapshot<W: Write>(
     stats.bytes += chunk.len() as u64;
     out.flush()?;
     Ok(stats)
+}
+
+/// Writes every key of a locked slot (expire, access clock, type, key, value); returns how
+/// many.
+fn write_slot(
+    enc: &mut Encoder,
+    guard: &SlotGuard<'_>,
+    settings: &StoreSettings,
+    options: &SnapshotOptions,
+    now_ms: i64,
+) -> u64 {
+    let mut keys = 0;
+    for entry in guard.table().iter() {
+        if let Some(at) = entry.expire_at() {
+            enc.expire_ms(at);
+        }
+        if options.lru {
+            enc.idle(u64::from(clock::idle_seconds(now_ms, entry.clock())));
+        } else if options.lfu {
+            let freq = clock::frequency(settings, now_ms, entry.clock());
+            enc.freq(freq.min(255) as u8);
+        }
+        write_key_value(enc, entry, settings.list_max_listpack_size);
+        keys += 1;
+    }
+    keys
+}
+
+/// Options of an AOF rewrite's base for [`write_slot`]: no access clocks (the encoder's own
+/// options are [`rewrite_base_encoder`]'s).
+fn rewrite_options() -> SnapshotOptions {
+    SnapshotOptions {
+        compression: true,
+        checksum: true,
+        lru: false,
+        lfu: false,
+        aux: Vec::new(),
+    }
+}
+
+/// Captures, for the running AOF rewrite, the slots among `slots` of database `db` that are
+/// locked in `locked` and not captured yet (a write about to touch captured and uncaptured
+/// slots at once; see `write_log`).
+pub fn capture_locked(
+    log: &WriteLog,
+    db: usize,
+    locked: &Locked<'_>,
+    slots: &[Slot],
+    settings: &StoreSettings,
+    now_ms: i64,
+) {
+    let options = rewrite_options();
+    for &slot in slots {
+        if let Some(guard) = locked.guard_of(slot) {
+            log.capture(db, slot, |enc| {
+                write_slot(enc, guard, settings, &options, now_ms);
+            });
+        }
+    }
+}
+
+/// Walks every database the running AOF rewrite knows, capturing each slot not captured
+/// yet under its lock, and writes the base as it grows to `out`. Returns false if the
+/// rewrite was abandoned meanwhile. The caller then calls `WriteLog::finish_rewrite`.
+pub fn rewrite_walk<W: Write>(
+    dbs: &Databases,
+    settings: &StoreSettings,
+    now_ms: i64,
+    out: &mut W,
+    mut progress: impl FnMut(u64),
+) -> std::io::Result<bool> {
+    let log = dbs.write_log();
+    let options = rewrite_options();
+    let mut keys = 0;
+    for (index, db) in dbs.all() {
+        for slot in 0..=slot_map::MAX_SLOT {
+            {
+                let guard = db.lock_slot(slot);
+                log.capture(index, slot, |enc| {
+                    keys += write_slot(enc, &guard, settings, &options, now_ms);
+                });
+            }
+            if slot % 256 == 255 {
+                if log.rewrite_aborted() {
+                    return Ok(false);
+                }
+                let chunk = log.take_rewrite_base();
+                out.write_all(&chunk)?;
+                progress(keys);
+            }
+        }
+    }
+    let chunk = log.take_rewrite_base();
+    out.write_all(&chunk)?;
+    Ok(!log.rewrite_aborted())
+}
+
+/// A new encoder for a rewrite's base (`compression`: `rdbcompression`), its header and AUX
+/// fields written.
+pub fn rewrite_base_encoder(compression: bool, aux: &[(String, Vec<u8>)]) -> Encoder {
+    let mut enc = Encoder::new(EncoderOptions {
+        compression,
+        checksum: true,
+    });
+    enc.header();
+    for (name, value) in aux {
+        enc.aux(name.as_bytes(), value);
+    }
+    enc
 }
 
 /// How a snapshot is loaded.

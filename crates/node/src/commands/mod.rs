@@ -299,7 +299,28 @@ fn dispatch(
             let log = server.dbs.write_log();
             let mut logged: Vec<Vec<Bytes>> = Vec::new();
             let mut log_end = None;
+            let is_write = cmd.has_flag(table::flag::WRITE);
+            let key_slots = |locked: &Locked<'_>| -> Vec<u16> {
+                let held = locked.slots();
+                if held.is_empty() {
+                    key_indices
+                        .iter()
+                        .map(|&i| slot_map::key_slot(&args[i]))
+                        .collect()
+                } else {
+                    held
+                }
+            };
             let mut run = |locked: &mut Locked<'_>, out: &mut BytesMut| {
+                // An AOF rewrite must have captured all or none of a write's slots.
+                if is_write && log.is_rewriting() && !in_exec {
+                    let missing = log.uncaptured(db_index, &locked.slots());
+                    if !missing.is_empty() {
+                        store::snapshot::capture_locked(
+                            log, db_index, locked, &missing, &settings, now_ms,
+                        );
+                    }
+                }
                 let mut ctx = Ctx {
                     dbs: &server.dbs,
                     db,
@@ -330,7 +351,13 @@ fn dispatch(
                         if in_exec {
                             logged = commands;
                         } else {
-                            log_end = Some(log.append(db_index, &commands));
+                            if log.is_rewriting() && matches!(cmd.name, "move" | "swapdb") {
+                                // Moves keys between databases without holding both: it
+                                // cannot be placed on either side of a capture.
+                                log.abort_rewrite("MOVE/SWAPDB ran during the rewrite");
+                            }
+                            let slots = key_slots(ctx.locked);
+                            log_end = Some(log.append(db_index, &slots, &commands));
                         }
                     }
                 }
@@ -414,6 +441,12 @@ fn serve_deferred(
             return;
         };
         let mut locked = db.lock_keys([&key[..], &dst[..]]);
+        let log = server.dbs.write_log();
+        let slots = locked.slots();
+        if log.is_rewriting() {
+            let missing = log.uncaptured(db.index(), &slots);
+            store::snapshot::capture_locked(log, db.index(), &locked, &missing, settings, now_ms);
+        }
         let mut ctx = Ctx {
             dbs: &server.dbs,
             db,
@@ -429,13 +462,13 @@ fn serve_deferred(
             propagation: Default::default(),
         };
         let next = store::cmd::blocking::serve_key(&mut ctx, &key);
-        let log = server.dbs.write_log();
         if log.is_enabled() {
             let commands = std::mem::take(&mut ctx.propagation).commands(&[]);
             if !commands.is_empty() {
-                log.append(db.index(), &commands);
+                log.append(db.index(), &slots, &commands);
             }
         }
+        drop(ctx);
         drop(locked);
         if let Some(next) = next
             && next != dst

@@ -102,7 +102,7 @@ pub fn flushall(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     dirty.add(i64::try_from(removed).unwrap_or(i64::MAX));
     let log = server.dbs.write_log();
     if log.is_enabled() {
-        ctx.session.log_offset = log.append(ctx.session.db_index, &[args]);
+        ctx.session.log_offset = log.append(ctx.session.db_index, &[], &[args]);
     }
     if !server.config.read().save.is_empty() {
         // A failure is logged and shows in INFO persistence; FLUSHALL still succeeds.
@@ -110,6 +110,16 @@ pub fn flushall(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     }
     dirty.add(1);
     Ok(ctx.reply.ok())
+}
+
+/// BGREWRITEAOF: rewrites the append-only file in the background (forkless).
+pub fn bgrewriteaof(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
+    match crate::append_only::start_rewrite(ctx.server) {
+        Ok(()) => Ok(ctx
+            .reply
+            .simple(b"Background append only file rewriting started")),
+        Err(e) => Err(CmdError::err(e.to_string())),
+    }
 }
 
 /// BGSAVE [SCHEDULE]
@@ -205,6 +215,16 @@ pub fn config_set(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
             .map_err(|e| CmdError::Raw(e.to_string()))?;
         // Effects the server applies itself; a failure undoes the whole CONFIG SET, as Redis's
         // apply functions do.
+        if changed.contains(&"appendonly") && cfg.appendonly != before.appendonly {
+            *cfg = before;
+            return Err(CmdError::Raw(
+                config::ConfigError::SetFailed {
+                    name: "appendonly".to_owned(),
+                    reason: "switching the append only file on or off at runtime is not supported yet: restart with the new setting".to_owned(),
+                }
+                .to_string(),
+            ));
+        }
         if changed.contains(&"dir")
             && let Err(e) = std::env::set_current_dir(&cfg.dir)
         {

@@ -3402,6 +3402,18 @@ pub static COMMANDS: &[Command] = &[
         Server(server_cmds::bgsave)
     ),
     cmd!(
+        "bgrewriteaof",
+        1,
+        ADMIN | NOSCRIPT,
+        NOKEYS,
+        ["admin", "slow", "dangerous"],
+        [],
+        "server",
+        "1.0.0",
+        "Asynchronously rewrites the append-only file to disk.",
+        Server(server_cmds::bgrewriteaof)
+    ),
+    cmd!(
         "lastsave",
         1,
         LOADING | STALE | FAST,

@@ -105,11 +105,24 @@ pub fn exec(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
             session.tx.unwatch_all();
             return Ok(ctx.reply.null_array());
         }
+        let log = server.dbs.write_log();
+        if log.is_rewriting() {
+            let missing = log.uncaptured(session.db_index, &locked.slots());
+            let settings = session.settings(server);
+            store::snapshot::capture_locked(
+                log,
+                session.db_index,
+                &locked,
+                &missing,
+                &settings,
+                now,
+            );
+        }
         resp::encode::array_header(out, queued.len());
         for args in &queued {
             super::execute_in(server, session, args, out, now, Some(&mut locked));
         }
-        log_transaction(server, session);
+        log_transaction(server, session, &locked.slots());
         drop(locked);
     } else {
         if session.tx.watched_key_changed() {
@@ -121,7 +134,7 @@ pub fn exec(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
         for args in &queued {
             super::execute(server, session, args, out, now);
         }
-        log_transaction(server, session);
+        log_transaction(server, session, &slots);
     }
     ctx.session.in_exec = false;
     ctx.session.tx.unwatch_all();
@@ -130,13 +143,17 @@ pub fn exec(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
 
 /// Appends the writes EXEC ran as one MULTI/EXEC block (while an atomic transaction still
 /// holds its slots).
-fn log_transaction(server: &crate::server::Server, session: &mut crate::session::Session) {
+fn log_transaction(
+    server: &crate::server::Server,
+    session: &mut crate::session::Session,
+    slots: &[u16],
+) {
     let commands = std::mem::take(&mut session.exec_log);
     if commands.is_empty() {
         return;
     }
     let log = server.dbs.write_log();
     if log.is_enabled() {
-        session.log_offset = log.append_transaction(&commands);
+        session.log_offset = log.append_transaction(slots, &commands);
     }
 }
