@@ -492,6 +492,7 @@ fn writer(server: Arc<Server>, mut files: Files) {
     let mut unsynced = false;
     let mut written_offset = log.offset();
     let mut last_auto_check = Instant::now();
+    let mut buffer: Vec<u8> = Vec::new();
     loop {
         let finished = state.finished_base.lock().take();
         if let Some(base) = finished {
@@ -514,7 +515,17 @@ fn writer(server: Arc<Server>, mut files: Files) {
         }
         let incr = &mut files.incr;
         let stopping = state.stop.load(Ordering::Acquire);
-        let (bytes, end) = log.take(Duration::from_millis(if stopping { 0 } else { 100 }));
+        // Under `always` appends wake this thread; otherwise it drains every 10 ms (Redis
+        // writes its AOF buffer once per event-loop turn).
+        let always_now = state.always.load(Ordering::Acquire);
+        log.set_wake_on_append(always_now);
+        let wait = match (stopping, always_now) {
+            (true, _) => Duration::ZERO,
+            (false, true) => Duration::from_millis(100),
+            (false, false) => Duration::from_millis(10),
+        };
+        let end = log.take_into(&mut buffer, wait);
+        let bytes = &buffer;
         if !bytes.is_empty() {
             if let Err(e) = incr.file.write_all(&bytes) {
                 state.last_write_ok.store(false, Ordering::Release);
@@ -569,6 +580,10 @@ fn writer(server: Arc<Server>, mut files: Files) {
         }
         if stopping && bytes.is_empty() {
             return;
+        }
+        if !stopping && !always_now && !bytes.is_empty() {
+            // Let writes accumulate: fewer, larger write system calls under load.
+            std::thread::sleep(Duration::from_millis(1));
         }
     }
 }

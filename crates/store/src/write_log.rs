@@ -37,6 +37,9 @@ pub struct WriteLog {
     enabled: AtomicBool,
     /// A rewrite is in progress (mirrors `Inner::rewrite`, readable without the lock).
     rewriting: AtomicBool,
+    /// Wake the consumer on every append (it waits for each write: `appendfsync always`);
+    /// otherwise it drains on its own schedule and appends make no wake-up system call.
+    wake_on_append: AtomicBool,
     inner: Mutex<Inner>,
     appended: Condvar,
 }
@@ -208,8 +211,15 @@ impl WriteLog {
         }
         inner.offset += (inner.pending.len() - before) as u64;
         let end = inner.offset;
-        self.appended.notify_one();
+        if self.wake_on_append.load(Ordering::Relaxed) {
+            self.appended.notify_one();
+        }
         end
+    }
+
+    /// Whether each append wakes a waiting [`WriteLog::take`] at once (see the field).
+    pub fn set_wake_on_append(&self, on: bool) {
+        self.wake_on_append.store(on, Ordering::Relaxed);
     }
 
     /// Starts an AOF rewrite into `base` (its header and AUX fields already written): the
@@ -343,11 +353,21 @@ impl WriteLog {
     /// Takes what was appended since the last call, waiting up to `wait` for something to
     /// arrive; returns the bytes and the offset after them.
     pub fn take(&self, wait: Duration) -> (Vec<u8>, u64) {
+        let mut out = Vec::new();
+        let end = self.take_into(&mut out, wait);
+        (out, end)
+    }
+
+    /// [`WriteLog::take`] into `out` (cleared first): the two buffers are swapped, so a
+    /// consumer that keeps passing the same one allocates nothing in the steady state.
+    pub fn take_into(&self, out: &mut Vec<u8>, wait: Duration) -> u64 {
+        out.clear();
         let mut inner = self.inner.lock();
-        if inner.pending.is_empty() {
+        if inner.pending.is_empty() && !wait.is_zero() {
             let _ = self.appended.wait_for(&mut inner, wait);
         }
-        (std::mem::take(&mut inner.pending), inner.offset)
+        std::mem::swap(out, &mut inner.pending);
+        inner.offset
     }
 }
 

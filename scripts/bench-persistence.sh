@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# Persistence figures, tessera-server against Debian's redis-server 7.0 side by side (part of
+# `make bench`; the method is shared/BENCHMARKING.md's, the figures go to docs/benchmarks.md):
+#
+# - SET throughput with the AOF on, `appendfsync everysec` and `always`, at -P 1 and -P 16
+#   (A B A B ... runs, median ops/s).
+# - SAVE time and dump size for BENCH_PERSIST_KEYS keys (16-byte values), then the time a
+#   restarted server takes from start to answering PING on that dump (load time).
+# - Memory during BGSAVE under a write load: the largest proportional set size (PSS, from
+#   /proc/<pid>/smaps_rollup) of the server's processes while the save runs, summed over
+#   Redis's parent and fork child, against the PSS before the save.
+#
+# Knobs (environment): BENCH_RUNS (3), BENCH_PERSIST_KEYS (1000000), BENCH_N_AOF_P1 (100000),
+# BENCH_N_AOF_P16 (600000), TESSERA (the binary; default target/release/tessera-server).
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TESSERA="${TESSERA:-$ROOT/target/release/tessera-server}"
+RUNS="${BENCH_RUNS:-3}"
+KEYS="${BENCH_PERSIST_KEYS:-1000000}"
+N_P1="${BENCH_N_AOF_P1:-100000}"
+N_P16="${BENCH_N_AOF_P16:-600000}"
+CLIENTS=50
+
+WORK="$(mktemp -d -t tessera-bench-persist.XXXXXX)"
+STARTED_PIDS=()
+cleanup() {
+    local pid
+    for pid in "${STARTED_PIDS[@]}"; do
+        kill -9 "$pid" 2>/dev/null || true
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+die() {
+    echo "bench-persistence: $*" >&2
+    exit 1
+}
+
+[[ -x "$TESSERA" ]] || die "no $TESSERA (run make build)"
+
+pick_port() {
+    local port
+    while :; do
+        port=$((12000 + RANDOM % 10000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            PICKED_PORT=$port
+            return
+        fi
+    done
+}
+
+cli() {
+    local port="$1"
+    shift
+    redis-cli -h 127.0.0.1 -p "$port" "$@"
+}
+
+# wait_ping PORT SECONDS: waits until the server answers PING with PONG.
+wait_ping() {
+    local port="$1" limit="$2" start
+    start=$(date +%s%N)
+    while [[ "$(cli "$port" ping 2>/dev/null)" != PONG ]]; do
+        if (($(date +%s%N) - start > limit * 1000000000)); then
+            return 1
+        fi
+        sleep 0.01
+    done
+}
+
+# start NAME BINARY DIR ARGS...: starts a server in DIR; PORT and PID are left in
+# PORT_<NAME> and PID_<NAME>.
+start() {
+    local name="$1" binary="$2" dir="$3"
+    shift 3
+    mkdir -p "$dir"
+    pick_port
+    local port=$PICKED_PORT
+    "$binary" --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize no "$@" \
+        >>"$dir/server.log" 2>&1 &
+    local pid=$!
+    STARTED_PIDS+=("$pid")
+    wait_ping "$port" 600 || die "$name did not answer PING (log: $(tail -n 5 "$dir/server.log"))"
+    printf -v "PORT_$name" '%s' "$port"
+    printf -v "PID_$name" '%s' "$pid"
+}
+
+stop() {
+    local name="$1" pid_var="PID_$1"
+    kill -9 "${!pid_var}" 2>/dev/null || true
+    wait "${!pid_var}" 2>/dev/null || true
+}
+
+ms_since() {
+    echo $((($(date +%s%N) - $1) / 1000000))
+}
+
+# The keys' RESP, once.
+KEYFILE="$WORK/keys.resp"
+python3 - "$KEYS" "$KEYFILE" <<'EOF'
+import sys
+n, path = int(sys.argv[1]), sys.argv[2]
+value = b"v" * 16
+with open(path, "wb") as f:
+    for i in range(n):
+        key = b"key:%d" % i
+        f.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\n%s\r\n" % (len(key), key, value))
+EOF
+
+echo "## Persistence"
+echo
+echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$ROOT" rev-parse --short HEAD)"
+echo "- machine: $(nproc) vCPUs shared with the load generator; $(redis-server --version | cut -d' ' -f1-3)"
+echo
+
+# ---- SET with the AOF on ------------------------------------------------------------------
+RESULTS="$WORK/aof.tsv"
+: >"$RESULTS"
+for policy in everysec always; do
+    start redis redis-server "$WORK/aof-redis-$policy" --save "" --appendonly yes --appendfsync "$policy"
+    start tessera "$TESSERA" "$WORK/aof-tessera-$policy" --save "" --appendonly yes --appendfsync "$policy"
+    for pipeline in 1 16; do
+        n=$N_P1
+        ((pipeline == 16)) && n=$N_P16
+        for run in $(seq "$RUNS"); do
+            for server in redis tessera; do
+                port_var="PORT_$server"
+                echo "  appendfsync $policy -P $pipeline: $server, run $run/$RUNS" >&2
+                redis-benchmark -h 127.0.0.1 -p "${!port_var}" -c "$CLIENTS" -r 1000000 -d 16 \
+                    -n "$n" -P "$pipeline" -t set --csv |
+                    tr -d '"\r' |
+                    awk -F, -v pol="$policy" -v p="$pipeline" -v s="$server" \
+                        'NR > 1 && NF >= 7 { print pol "\t" p "\t" s "\t" $2 "\t" $7 }' >>"$RESULTS"
+            done
+        done
+    done
+    stop redis
+    stop tessera
+done
+echo "### SET with appendonly yes"
+echo
+echo "\`redis-benchmark -c $CLIENTS -r 1000000 -d 16 -t set -P <1|16> -n <$N_P1|$N_P16>\`, median of $RUNS runs:"
+echo
+python3 - "$RESULTS" <<'EOF'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    pol, p, server, rps, p99 = line.split("\t")
+    rows.setdefault((pol, int(p)), {"redis": [], "tessera": []})[server].append((float(rps), float(p99)))
+print("| appendfsync | pipeline | redis ops/s | tessera ops/s | ratio | redis p99 ms | tessera p99 ms |")
+print("|---|---|---|---|---|---|---|")
+for (pol, p), v in rows.items():
+    r = statistics.median(x[0] for x in v["redis"])
+    t = statistics.median(x[0] for x in v["tessera"])
+    rp = statistics.median(x[1] for x in v["redis"])
+    tp = statistics.median(x[1] for x in v["tessera"])
+    print(f"| {pol} | {p} | {r:,.0f} | {t:,.0f} | {t / r:.2f} | {rp:.3f} | {tp:.3f} |")
+EOF
+echo
+
+# ---- SAVE and load ------------------------------------------------------------------------
+echo "### SAVE and load of $KEYS keys (16-byte values)"
+echo
+echo "| server | SAVE ms | dump bytes | start to PONG on the dump, ms | ratio (save / load) |"
+echo "|---|---|---|---|---|"
+declare -A SAVE_MS LOAD_MS
+for server in redis tessera; do
+    binary=redis-server
+    [[ $server == tessera ]] && binary="$TESSERA"
+    dir="$WORK/save-$server"
+    start "$server" "$binary" "$dir" --save "" --appendonly no
+    port_var="PORT_$server"
+    cli "${!port_var}" --pipe <"$KEYFILE" >/dev/null
+    t0=$(date +%s%N)
+    [[ "$(cli "${!port_var}" save)" == OK ]] || die "$server: SAVE failed"
+    SAVE_MS[$server]=$(ms_since "$t0")
+    size=$(stat -c %s "$dir/dump.rdb")
+    stop "$server"
+    t0=$(date +%s%N)
+    start "$server" "$binary" "$dir" --save "" --appendonly no
+    LOAD_MS[$server]=$(ms_since "$t0")
+    [[ "$(cli "${!port_var}" dbsize)" == "$KEYS" ]] || die "$server: wrong DBSIZE after load"
+    stop "$server"
+    echo "| $server | ${SAVE_MS[$server]} | $size | ${LOAD_MS[$server]} | |"
+done
+python3 -c "print(f'| ratio tessera/redis | {${SAVE_MS[tessera]}/max(${SAVE_MS[redis]},1):.2f} | | {${LOAD_MS[tessera]}/max(${LOAD_MS[redis]},1):.2f} | |')"
+echo
+
+# ---- memory during BGSAVE under writes ----------------------------------------------------
+# pss PID...: the summed PSS in bytes of the processes (and, for Redis, its fork children).
+pss() {
+    local total=0 pid kb
+    for pid in "$@"; do
+        kb=$(awk '$1 == "Pss:" { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
+        total=$((total + ${kb:-0} * 1024))
+    done
+    echo "$total"
+}
+family() {
+    echo "$1" $(pgrep -P "$1" || true)
+}
+
+echo "### Memory while BGSAVE runs under a write load ($KEYS keys, SET on random existing keys at -P 16)"
+echo
+echo "| server | PSS before | peak PSS during BGSAVE | growth | BGSAVE ms |"
+echo "|---|---|---|---|---|"
+for server in redis tessera; do
+    binary=redis-server
+    [[ $server == tessera ]] && binary="$TESSERA"
+    dir="$WORK/bgsave-$server"
+    start "$server" "$binary" "$dir" --save "" --appendonly no
+    port_var="PORT_$server"
+    pid_var="PID_$server"
+    cli "${!port_var}" --pipe <"$KEYFILE" >/dev/null
+    before=$(pss $(family "${!pid_var}"))
+    redis-benchmark -h 127.0.0.1 -p "${!port_var}" -c 20 -r "$KEYS" -d 16 -n 100000000 -P 16 -t set \
+        >/dev/null 2>&1 &
+    load=$!
+    sleep 1
+    t0=$(date +%s%N)
+    cli "${!port_var}" bgsave >/dev/null
+    peak=$before
+    while :; do
+        now=$(pss $(family "${!pid_var}"))
+        ((now > peak)) && peak=$now
+        if [[ "$(cli "${!port_var}" info persistence | tr -d '\r' | grep -c '^rdb_bgsave_in_progress:0')" == 1 ]]; then
+            break
+        fi
+        sleep 0.05
+    done
+    took=$(ms_since "$t0")
+    kill "$load" 2>/dev/null || true
+    wait "$load" 2>/dev/null || true
+    python3 -c "print(f'| $server | {$before/1048576:.1f} MiB | {$peak/1048576:.1f} MiB | {($peak-$before)/1048576:.1f} MiB | $took |')"
+    stop "$server"
+done
+echo
