@@ -18,7 +18,7 @@ help:
 	@echo "make run    build, start 3 masters on 127.0.0.1:7000-7002 that form a cluster by themselves"
 	@echo "make stop   stop them"
 	@echo "make test   install what the tests need, build the server, run every test"
-	@echo "make bench  tessera-server against Debian's redis-server, side by side (scripts/bench.sh)"
+	@echo "make bench  tessera-server against Debian's redis-server, side by side (scripts/bench*.sh)"
 	@echo "make lint   rustfmt check and clippy with warnings as errors"
 	@echo "make build  release build of tessera-server (target/release/tessera-server)"
 	@echo "make deps   install what is missing: Debian's $(APT_PACKAGES), Python's redis"
@@ -39,6 +39,7 @@ test: deps
 
 bench: deps
 	@scripts/bench.sh
+	@scripts/bench-persistence.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
