@@ -429,13 +429,22 @@ pub fn reload(server: &Server, merge: bool, noflush: bool, nosave: bool) -> anyh
 }
 
 /// Whether a dump file is there to load; if so, marks the server as loading (so commands are
-/// answered `-LOADING` until [`load_at_startup`] is done).
+/// answered `-LOADING` until [`load_at_startup`] is done), with the start time and the file's
+/// size already in INFO persistence for the clients that ask meanwhile.
 pub fn begin_loading(server: &Server) -> bool {
-    let present = dump_path(server).exists();
-    if present {
-        server.persistence.loading.store(true, Ordering::Release);
-    }
-    present
+    let Ok(metadata) = std::fs::metadata(dump_path(server)) else {
+        return false;
+    };
+    mark_loading(&server.persistence, unix_ms(), metadata.len());
+    true
+}
+
+/// Sets the loading state and its INFO figures (Redis `startLoading`).
+fn mark_loading(p: &Persistence, started_ms: i64, total_bytes: u64) {
+    p.loading_started_ms.store(started_ms, Ordering::Relaxed);
+    p.loading_total_bytes.store(total_bytes, Ordering::Relaxed);
+    p.loading_loaded_bytes.store(0, Ordering::Relaxed);
+    p.loading.store(true, Ordering::Release);
 }
 
 /// Loads the dump file into the (empty) dataset if there is one, with progress in the log.
@@ -455,10 +464,7 @@ pub fn load_at_startup(server: &Server) -> anyhow::Result<()> {
     let p = &server.persistence;
     let started = unix_ms();
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
-    p.loading_started_ms.store(started, Ordering::Relaxed);
-    p.loading_total_bytes.store(total, Ordering::Relaxed);
-    p.loading_loaded_bytes.store(0, Ordering::Relaxed);
-    p.loading.store(true, Ordering::Release);
+    mark_loading(p, started, total);
     let settings = *server.settings.read();
     let options = LoadOptions {
         verify_checksum: server.config.read().rdbchecksum,

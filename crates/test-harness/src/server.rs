@@ -7,7 +7,9 @@
 //! new port. The process is killed (SIGKILL) and reaped when the [`Server`] is dropped, or
 //! shut down with SIGTERM by [`Server::stop`]. [`Server::start_cluster_nodes`] starts several
 //! cluster nodes at once on ports chosen together (their bus ports free too), and
-//! [`Server::kill9`] / [`Server::restart`] kill a node and bring it back on its files.
+//! [`Server::kill9`] / [`Server::restart`] kill a node and bring it back on its files
+//! ([`Server::restart_without_waiting`] to watch it start, [`Server::wait_exit`] to see it
+//! exit by itself).
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -275,12 +277,41 @@ impl Server {
     /// [`Server::restart`] with `more` arguments after the previous ones (a later directive
     /// overrides an earlier one), kept for later restarts.
     pub fn restart_with(&mut self, more: &[&str]) -> anyhow::Result<()> {
+        self.restart_without_waiting(more)?;
+        self.wait_ready()
+    }
+
+    /// Starts the process again like [`Server::restart_with`] but returns at once, so that a
+    /// test can talk to it while it starts (e.g. while it loads its dump and answers
+    /// `-LOADING`); [`Server::wait_ready`] waits for the rest.
+    pub fn restart_without_waiting(&mut self, more: &[&str]) -> anyhow::Result<()> {
         if self.child.is_some() {
             bail!("the server is still running");
         }
         self.extra_args.extend(more.iter().map(|a| a.to_string()));
         self.child = Some(self.launch()?);
-        self.wait_ready()
+        Ok(())
+    }
+
+    /// Waits for the process to exit by itself (after SHUTDOWN, say), without signalling it;
+    /// SIGKILL and an error if it is still running after `timeout`.
+    pub fn wait_exit(&mut self, timeout: Duration) -> anyhow::Result<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child_mut()?.try_wait()? {
+                self.child = None;
+                return Ok(status);
+            }
+            if Instant::now() > deadline {
+                self.kill();
+                bail!(
+                    "{:?} server still running after {timeout:?}; its log:\n{}",
+                    self.kind,
+                    self.log()
+                );
+            }
+            std::thread::sleep(POLL_INTERVAL);
+        }
     }
 
     fn start_with(
@@ -312,8 +343,8 @@ impl Server {
     }
 
     /// Waits until the process has logged that it is ready and answers `PING` (any reply
-    /// counts: with `requirepass` it is `-NOAUTH`).
-    fn wait_ready(&mut self) -> anyhow::Result<()> {
+    /// counts: with `requirepass` it is `-NOAUTH`); [`ServerExited`] if it exits first.
+    pub fn wait_ready(&mut self) -> anyhow::Result<()> {
         let deadline = Instant::now() + STARTUP_TIMEOUT;
         loop {
             if let Some(status) = self.child_mut()?.try_wait()? {

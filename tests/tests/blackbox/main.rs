@@ -29,6 +29,10 @@
 //!   subscriber cut off at its output buffer limit.
 //! - `transactions`: MULTI/EXEC/WATCH with several clients (watched keys changed, expired,
 //!   flushed; atomicity of EXEC across slots).
+//! - `persistence`: dump files and DUMP payloads exchanged with Redis both ways
+//!   (redis-check-rdb, DEBUG DIGEST, encodings, TTLs), RESTORE's options and errors, BGSAVE
+//!   under 50 writers, -LOADING, save rules, SHUTDOWN/SIGTERM/kill -9, MISCONF, corrupt and
+//!   stream dumps refused at startup, DEBUG RELOAD, FLUSHALL.
 
 mod blocking;
 mod clients;
@@ -38,6 +42,7 @@ mod connection;
 mod differential;
 mod expiry;
 mod keys;
+mod persistence;
 mod pubsub;
 mod server;
 mod startup;

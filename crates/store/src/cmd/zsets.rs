@@ -173,8 +173,11 @@ fn zadd_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], mut flags: AddFlags) -> C
         None => false,
     };
     if !exists {
-        let max_len = rest.chunks_exact(2).map(|p| p[1].len()).max().unwrap_or(0);
-        let e = zset::new_entry(key, elements, max_len, limits, clock);
+        // Redis 7.0 sizes a new sorted set by its first member alone (a listpack unless that
+        // member is too long or listpacks are disabled) and converts while adding: members
+        // added before the conversion pass through the listpack, where a -0 score becomes 0.
+        let first_member_len = rest[1].len();
+        let e = zset::new_entry(key, 1, first_member_len, limits, clock);
         ctx.locked.table(key)?.insert(e);
     }
     let (mut added, mut updated, mut processed) = (0u64, 0u64, 0u64);
