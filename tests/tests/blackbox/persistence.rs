@@ -980,6 +980,143 @@ fn bgsave_captures_each_slot_at_one_instant_while_50_clients_write() -> anyhow::
     Ok(())
 }
 
+// --- 4b. BGREWRITEAOF while clients write ------------------------------------------------
+
+/// One AOF writer: on its own tag, `MSET {tag}a n {tag}b n`, `INCR {tag}c` and
+/// `RPUSH {tag}l n` (not idempotent: applied twice on replay, they would show), and on two
+/// keys of different slots a list whose elements are moved back and forth with LMOVE
+/// (a write spanning slots, which a rewrite must capture whole). Runs until `stop`; returns
+/// the number of rounds acknowledged.
+fn aof_writer(port: u16, i: usize, stop: &AtomicBool) -> anyhow::Result<u64> {
+    let mut client = Client::connect(port)?;
+    let tag = format!("w{i}");
+    let (a, b, c, l) = (
+        format!("{{{tag}}}a"),
+        format!("{{{tag}}}b"),
+        format!("{{{tag}}}c"),
+        format!("{{{tag}}}l"),
+    );
+    let (left, right) = (format!("ring-left-{i}"), format!("ring-right-{i}"));
+    let mut rounds = 0;
+    while !stop.load(Ordering::SeqCst) {
+        let n = (rounds + 1).to_string();
+        let replies = client.pipeline(&[
+            vec!["MSET", &a, &n, &b, &n],
+            vec!["INCR", &c],
+            vec!["RPUSH", &l, &n],
+            vec!["LMOVE", &left, &right, "LEFT", "RIGHT"],
+            vec!["LMOVE", &right, &left, "LEFT", "RIGHT"],
+        ])?;
+        ensure!(replies[0] == ok(), "MSET: {}", replies[0]);
+        ensure!(
+            integer(&replies[1])? == rounds as i64 + 1,
+            "INCR: {}",
+            replies[1]
+        );
+        rounds += 1;
+    }
+    Ok(rounds)
+}
+
+#[test]
+fn bgrewriteaof_while_50_clients_write_loses_and_doubles_nothing() -> anyhow::Result<()> {
+    const WRITERS: usize = 50;
+    const FILLER: usize = 100_000;
+    let mut server = Server::start(
+        ServerKind::Tessera,
+        &with_debug(&["--appendonly", "yes", "--appendfsync", "everysec"]),
+    )?;
+    let mut admin = server.client()?;
+    fill(&mut admin, FILLER)?;
+    for i in 0..WRITERS {
+        let mut args = vec![format!("ring-left-{i}")];
+        args.extend((0..20).map(|e| format!("e{e}")));
+        let mut cmd = vec!["RPUSH"];
+        cmd.extend(args.iter().map(String::as_str));
+        admin.cmd(&cmd)?;
+    }
+    let stop = AtomicBool::new(false);
+    let (rounds, rewrite) = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|i| {
+                let stop = &stop;
+                let port = server.port();
+                scope.spawn(move || aof_writer(port, i, stop))
+            })
+            .collect();
+        let rewrite = (|| -> anyhow::Result<()> {
+            std::thread::sleep(Duration::from_millis(300));
+            expect_args(
+                &mut admin,
+                &["BGREWRITEAOF"],
+                simple("Background append only file rewriting started"),
+            )?;
+            wait_until(SAVE_TIMEOUT, "the rewrite to finish", || {
+                Ok(persistence_field(&mut admin, "aof_rewrite_in_progress")? == "0")
+            })?;
+            std::thread::sleep(Duration::from_millis(300));
+            Ok(())
+        })();
+        stop.store(true, Ordering::SeqCst);
+        let rounds: Vec<anyhow::Result<u64>> = writers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("writer panicked")))
+            })
+            .collect();
+        (rounds, rewrite)
+    });
+    rewrite?;
+    let rounds = rounds.into_iter().collect::<anyhow::Result<Vec<u64>>>()?;
+    ensure!(
+        persistence_field(&mut admin, "aof_last_bgrewrite_status")? == "ok"
+            && persistence_field(&mut admin, "aof_rewrites")? == "1",
+        "the rewrite did not succeed:\n{}",
+        server.log()
+    );
+    let manifest = std::fs::read_to_string(
+        server
+            .dir()
+            .join("appendonlydir")
+            .join("appendonly.aof.manifest"),
+    )?;
+    ensure!(
+        manifest.contains("appendonly.aof.2.base.rdb seq 2 type b")
+            && manifest.contains("appendonly.aof.2.incr.aof seq 2 type i")
+            && !manifest.contains(".1."),
+        "{manifest}"
+    );
+    let before = digest(&mut admin)?;
+    drop(admin);
+    server.stop()?;
+    server.restart()?;
+    let mut client = server.client()?;
+    ensure!(digest(&mut client)? == before, "the reloaded AOF differs");
+    for (i, &n) in rounds.iter().enumerate() {
+        let tag = format!("w{i}");
+        let count = n.to_string();
+        expect_args(&mut client, &["GET", &format!("{{{tag}}}c")], bulk(&count))?;
+        expect_args(
+            &mut client,
+            &["LLEN", &format!("{{{tag}}}l")],
+            int(n as i64),
+        )?;
+        expect_args(&mut client, &["GET", &format!("{{{tag}}}a")], bulk(&count))?;
+        let left = integer(&client.cmd(&["LLEN", &format!("ring-left-{i}")])?)?;
+        let right = integer(&client.cmd(&["LLEN", &format!("ring-right-{i}")])?)?;
+        ensure!(
+            left + right == 20,
+            "writer {i}: the ring has {left} + {right} elements"
+        );
+    }
+    println!(
+        "BGREWRITEAOF with {FILLER} keys while {WRITERS} clients wrote {} rounds",
+        rounds.iter().sum::<u64>()
+    );
+    Ok(())
+}
+
 // --- 5. Loading ---------------------------------------------------------------------------
 
 #[test]
