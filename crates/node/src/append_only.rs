@@ -527,7 +527,7 @@ fn writer(server: Arc<Server>, mut files: Files) {
         let end = log.take_into(&mut buffer, wait);
         let bytes = &buffer;
         if !bytes.is_empty() {
-            if let Err(e) = incr.file.write_all(&bytes) {
+            if let Err(e) = incr.file.write_all(bytes) {
                 state.last_write_ok.store(false, Ordering::Release);
                 tracing::warn!(
                     path = %incr.path.display(),
