@@ -3,10 +3,12 @@
 //! RDB when `appendonly yes`, then fed from the write log by a writer thread that fsyncs as
 //! `appendfsync` says.
 //!
-//! Durability: with `always`, a client's reply is held until the AOF is fsynced past that
-//! client's last logged write (the writer fsyncs whatever accumulated meanwhile in one go,
-//! so concurrent clients share each fsync: group commit); with `everysec` the writer fsyncs
-//! about once a second; with `no` never (the kernel decides). A failed write under `always`
+//! Durability: a client's reply is held until the AOF holds that client's last logged write:
+//! written to the file (so killing the process loses no acknowledged write, as in Redis,
+//! which writes its AOF buffer before answering), and under `always` also fsynced. The
+//! writer handles whatever accumulated meanwhile in one go, so concurrent clients share each
+//! write and fsync (group commit). With `everysec` the writer fsyncs about once a second (a
+//! machine crash loses at most about that); with `no` never (the kernel decides). A failed write under `always`
 //! stops the server, as Redis does, since acknowledged writes could not be made durable.
 //!
 //! Rewrites (BGREWRITEAOF, `auto-aof-rewrite-percentage`) run without fork: a thread walks
@@ -41,8 +43,8 @@ pub struct Aof {
     enabled: AtomicBool,
     /// `appendfsync always`: replies wait for the fsync.
     always: AtomicBool,
-    /// The write-log offset the AOF is fsynced through (for `always`).
-    fsynced: watch::Sender<u64>,
+    /// The write-log offset the AOF holds: written, and under `always` fsynced.
+    durable: watch::Sender<u64>,
     /// The last write to the file succeeded (INFO `aof_last_write_status`).
     last_write_ok: AtomicBool,
     /// Bytes in the AOF files (INFO `aof_current_size`) and in the base file.
@@ -70,7 +72,7 @@ impl Default for Aof {
         Aof {
             enabled: AtomicBool::new(false),
             always: AtomicBool::new(false),
-            fsynced: watch::Sender::new(0),
+            durable: watch::Sender::new(0),
             last_write_ok: AtomicBool::new(true),
             current_size: AtomicU64::new(0),
             base_size: AtomicU64::new(0),
@@ -100,18 +102,17 @@ impl Aof {
             .store(policy == config::AppendFsync::Always, Ordering::Release);
     }
 
-    /// Must a reply to a client whose last logged write ended at `offset` wait for the
-    /// fsync? (`appendfsync always` and the AOF not yet fsynced that far.)
+    /// Must a reply to a client whose last logged write ended at `offset` wait for the AOF?
+    /// As in Redis, no write is acknowledged before it reached the file (so a killed process
+    /// loses nothing it acknowledged), and under `appendfsync always` before it was durable.
     pub fn must_wait(&self, offset: u64) -> bool {
-        offset > 0
-            && self.always.load(Ordering::Acquire)
-            && self.is_enabled()
-            && *self.fsynced.borrow() < offset
+        offset > 0 && self.is_enabled() && *self.durable.borrow() < offset
     }
 
-    /// Waits until the AOF is fsynced through `offset` (or the writer stopped).
-    pub async fn wait_fsynced(&self, offset: u64) {
-        let mut rx = self.fsynced.subscribe();
+    /// Waits until the AOF holds `offset` as [`Aof::must_wait`] requires (or the writer
+    /// stopped).
+    pub async fn wait_durable(&self, offset: u64) {
+        let mut rx = self.durable.subscribe();
         let _ = rx.wait_for(|&done| done >= offset).await;
     }
 
@@ -228,7 +229,8 @@ pub fn start(server: &Arc<Server>) -> anyhow::Result<()> {
     // From here every change is logged: nothing ran between the load and now.
     let log = server.dbs.write_log();
     log.set_enabled(true);
-    state.fsynced.send_replace(log.offset());
+    log.set_wake_on_append(true);
+    state.durable.send_replace(log.offset());
     state.enabled.store(true, Ordering::Release);
     let writer_server = server.clone();
     let files = Files {
@@ -244,7 +246,7 @@ pub fn start(server: &Arc<Server>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Stops the writer after it wrote and fsynced everything logged (shutdown).
+/// Stops the writer after it wrote and durable everything logged (shutdown).
 pub fn stop(server: &Server) {
     let state = &server.aof;
     state.stop.store(true, Ordering::Release);
@@ -501,7 +503,7 @@ fn writer(server: Arc<Server>, mut files: Files) {
             }
             written_offset = complete_rewrite(&server, &mut files, base);
             unsynced = false;
-            state.fsynced.send_replace(written_offset);
+            state.durable.send_replace(written_offset);
         }
         if last_auto_check.elapsed() >= Duration::from_millis(100) {
             last_auto_check = Instant::now();
@@ -515,14 +517,13 @@ fn writer(server: Arc<Server>, mut files: Files) {
         }
         let incr = &mut files.incr;
         let stopping = state.stop.load(Ordering::Acquire);
-        // Under `always` appends wake this thread; otherwise it drains every 10 ms (Redis
-        // writes its AOF buffer once per event-loop turn).
-        let always_now = state.always.load(Ordering::Acquire);
-        log.set_wake_on_append(always_now);
-        let wait = match (stopping, always_now) {
-            (true, _) => Duration::ZERO,
-            (false, true) => Duration::from_millis(100),
-            (false, false) => Duration::from_millis(10),
+        // Replies wait for their writes to reach the file (Redis writes its AOF buffer before
+        // it answers, once per event-loop turn), so every append wakes this thread; writes
+        // that arrive while it is busy go out together in the next turn.
+        let wait = if stopping {
+            Duration::ZERO
+        } else {
+            Duration::from_millis(100)
         };
         let end = log.take_into(&mut buffer, wait);
         let bytes = &buffer;
@@ -574,16 +575,12 @@ fn writer(server: Arc<Server>, mut files: Files) {
             }
         }
         if !unsynced || !always {
-            // Replies waiting under `always` are released once what they wrote is on disk;
-            // under the other policies nobody waits, but the offset still moves.
-            state.fsynced.send_replace(written_offset);
+            // Replies are released once what they wrote is in the file, and under `always`
+            // once it is durable.
+            state.durable.send_replace(written_offset);
         }
         if stopping && bytes.is_empty() {
             return;
-        }
-        if !stopping && !always_now && !bytes.is_empty() {
-            // Let writes accumulate: fewer, larger write system calls under load.
-            std::thread::sleep(Duration::from_millis(1));
         }
     }
 }
@@ -649,9 +646,8 @@ fn load(server: &Arc<Server>, plan: &aof::layout::LoadPlan) -> anyhow::Result<()
             };
             if i != last || !truncate_allowed || planned.file.kind == FileKind::Base {
                 return Err(anyhow::anyhow!(
-                    "The append only file {name} ends with {what} at offset {} (aof-load-truncated {}); \
+                    "The append only file {name} ends with {what} after offset {cut} (aof-load-truncated {}); \
                      use ./redis-check-aof --fix <filename.manifest>",
-                    ending.end(),
                     if truncate_allowed {
                         "does not apply to this file"
                     } else {

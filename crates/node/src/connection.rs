@@ -348,7 +348,7 @@ async fn connection_loop(
                         // then wait for its key (Redis stops reading the client meanwhile).
                         if !output.is_empty() {
                             if server.aof.must_wait(session.log_offset) {
-                                server.aof.wait_fsynced(session.log_offset).await;
+                                server.aof.wait_durable(session.log_offset).await;
                             }
                             stream.write_all(&output).await?;
                             output.clear();
@@ -366,7 +366,15 @@ async fn connection_loop(
                                 .unblock(key, &waiter);
                         }
                         match outcome? {
-                            Some(reply) => output.extend_from_slice(&reply),
+                            Some(reply) => {
+                                output.extend_from_slice(&reply);
+                                // The pop was logged by the client whose push served it:
+                                // the reply waits for the log as far as it reaches now.
+                                if server.aof.is_enabled() {
+                                    session.log_offset =
+                                        session.log_offset.max(server.dbs.write_log().offset());
+                                }
+                            }
                             None => return Ok(()),
                         }
                     }
@@ -387,9 +395,9 @@ async fn connection_loop(
         handle.query_buf.store(input.len(), Ordering::Relaxed);
         if !output.is_empty() {
             // `appendfsync always`: no reply goes out before the writes it acknowledges are
-            // fsynced (all of this batch's, with one wait).
+            // durable (all of this batch's, with one wait).
             if server.aof.must_wait(session.log_offset) {
-                server.aof.wait_fsynced(session.log_offset).await;
+                server.aof.wait_durable(session.log_offset).await;
             }
             stream.write_all(&output).await?;
             server
