@@ -8,9 +8,13 @@
 //! `DEL`, relative expirations as absolute ones and non-deterministic commands as their
 //! effect (the command handlers choose the logged form, see `Ctx::propagate`).
 //!
-//! The log costs nothing while no consumer is attached ([`WriteLog::is_enabled`] is one
-//! relaxed load). Consumers today: the append-only file (the node drains
-//! [`WriteLog::take`]). Not here: files, fsync, the replication backlog.
+//! The log costs nothing while nothing reads it ([`WriteLog::is_enabled`] is one relaxed
+//! load). Readers: the append-only file (the node drains [`WriteLog::take`]), and replicas,
+//! which read the log's retained **history** by offset ([`WriteLog::read_history`]): the
+//! replication backlog is the last `repl-backlog-size` bytes of the log, kept longer while a
+//! connected replica still needs them (its pin), up to a hard limit past which that replica
+//! is dropped. A replica appends its master's stream verbatim ([`WriteLog::append_raw`]), so
+//! its offsets and bytes are its master's. Not here: files, fsync, sockets.
 //!
 //! **Rewrites without fork.** An AOF rewrite snapshots the keyspace slot by slot while
 //! writes go on ([`WriteLog::start_rewrite`]). Each slot is captured under its own lock into
@@ -44,8 +48,22 @@ pub struct WriteLog {
     appended: Condvar,
 }
 
-/// An AOF rewrite in progress.
+/// What a capture of the keyspace is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaptureKind {
+    /// An AOF rewrite: the stream holds only the writes to captured slots (the new
+    /// incremental file).
+    AofRewrite,
+    /// A replica's full sync: the stream mirrors the log byte for byte from the start, with
+    /// the writes to slots not yet captured (which the base will include) replaced by filler
+    /// of the same length, so a replica that loads the base and applies the stream ends at
+    /// the log's offset with nothing applied twice (see [`filler`]).
+    ReplicaSync,
+}
+
+/// An AOF rewrite or replica sync in progress.
 struct Rewrite {
+    kind: CaptureKind,
     /// The databases that existed when it started and their captured slots; a database
     /// created later had nothing to capture (all its writes go to the stream).
     captured: HashMap<usize, SlotSet>,
@@ -103,45 +121,239 @@ struct Inner {
     offset: u64,
     /// The database the stream last selected (`None`: a SELECT comes first).
     selected_db: Option<usize>,
+    /// The AOF consumer is attached: appends accumulate in `pending`.
+    consumer: bool,
     /// Appended bytes the consumer has not taken yet.
     pending: Vec<u8>,
     rewrite: Option<Rewrite>,
+    history: Option<History>,
+    /// Called after every append (wakes replica senders).
+    on_append: Option<Box<dyn Fn() + Send + Sync>>,
 }
 
-/// Appends `command` to `out`, preceded by a SELECT when `db` is not the one `selected`.
-fn encode_in(
-    out: &mut Vec<u8>,
-    selected: &mut Option<usize>,
-    db: usize,
-    command: &[impl AsRef<[u8]>],
-) {
-    if *selected != Some(db) {
-        let index = itoa::Buffer::new().format(db).as_bytes().to_vec();
-        encode(out, &[b"SELECT".as_slice(), &index]);
-        *selected = Some(db);
+/// The retained tail of the log (the replication backlog).
+struct History {
+    bytes: std::collections::VecDeque<u8>,
+    /// The log offset of `bytes[0]`.
+    start: u64,
+    /// Always keep at least this much (`repl-backlog-size`).
+    min_len: usize,
+    /// Never keep more than this for a pinned reader (`client-output-buffer-limit replica`
+    /// hard limit; 0: no limit).
+    max_len: usize,
+    /// Readers' next offsets: kept until they read them (within `max_len`).
+    pins: HashMap<u64, u64>,
+}
+
+impl History {
+    fn trim(&mut self, end: u64) {
+        let len = self.bytes.len();
+        let keep_min = end.saturating_sub(self.min_len as u64);
+        let oldest_pin = self.pins.values().copied().min().unwrap_or(end);
+        let mut keep_from = keep_min.min(oldest_pin);
+        if self.max_len > 0 {
+            keep_from = keep_from.max(end.saturating_sub(self.max_len.max(self.min_len) as u64));
+        }
+        let drop = keep_from.saturating_sub(self.start).min(len as u64) as usize;
+        if drop > 0 {
+            self.bytes.drain(..drop);
+            self.start += drop as u64;
+        }
     }
-    encode(out, command);
+}
+
+/// What [`WriteLog::read_history`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryRead {
+    /// Bytes were copied (or none were new); the offset after them.
+    Read(u64),
+    /// The offset is no longer (or not yet) in the history.
+    Gone,
 }
 
 impl WriteLog {
-    /// Is a consumer attached (so writes must be logged)?
+    /// Does anything read the log (so writes must be logged)?
     #[inline]
     pub fn is_enabled(&self) -> bool {
         self.enabled.load(Ordering::Relaxed)
     }
 
-    /// Attaches (or detaches) the consumer. Attaching starts a fresh stream: the next
+    fn update_enabled(&self, inner: &Inner) {
+        let on = inner.consumer || inner.history.is_some();
+        self.enabled.store(on, Ordering::Release);
+    }
+
+    /// Attaches (or detaches) the AOF consumer. Attaching starts a fresh stream: the next
     /// command is preceded by a SELECT.
     pub fn set_enabled(&self, on: bool) {
         let mut inner = self.inner.lock();
+        inner.consumer = on;
+        inner.pending.clear();
         if on {
             inner.selected_db = None;
-            inner.pending.clear();
-        } else {
+        } else if inner
+            .rewrite
+            .as_ref()
+            .is_some_and(|r| r.kind == CaptureKind::AofRewrite)
+        {
             inner.rewrite = None;
             self.rewriting.store(false, Ordering::Release);
         }
-        self.enabled.store(on, Ordering::Release);
+        self.update_enabled(&inner);
+    }
+
+    /// Starts retaining the log's tail (the replication backlog) if it is not yet, with the
+    /// limits of [`WriteLog::set_history_limits`]. Returns the offset it starts at.
+    pub fn start_history(&self, min_len: usize, max_len: usize) -> u64 {
+        let mut inner = self.inner.lock();
+        let offset = inner.offset;
+        match &mut inner.history {
+            Some(h) => {
+                h.min_len = min_len;
+                h.max_len = max_len;
+            }
+            None => {
+                inner.history = Some(History {
+                    bytes: Default::default(),
+                    start: offset,
+                    min_len,
+                    max_len,
+                    pins: HashMap::new(),
+                });
+            }
+        }
+        self.update_enabled(&inner);
+        offset
+    }
+
+    /// Changes the retention: at least `min_len` bytes, at most `max_len` for a pinned
+    /// reader (0: unbounded).
+    pub fn set_history_limits(&self, min_len: usize, max_len: usize) {
+        let mut inner = self.inner.lock();
+        let end = inner.offset;
+        if let Some(h) = &mut inner.history {
+            h.min_len = min_len;
+            h.max_len = max_len;
+            h.trim(end);
+        }
+    }
+
+    /// Stops retaining history (the backlog's time to live passed with no replica).
+    pub fn stop_history(&self) {
+        let mut inner = self.inner.lock();
+        inner.history = None;
+        self.update_enabled(&inner);
+    }
+
+    /// The offsets the history holds: `[start, end)`, or `None` without history.
+    pub fn history_range(&self) -> Option<(u64, u64)> {
+        let inner = self.inner.lock();
+        inner
+            .history
+            .as_ref()
+            .map(|h| (h.start, h.start + h.bytes.len() as u64))
+    }
+
+    /// Copies up to `max` bytes of history from `from` into `out` (appended) and moves the
+    /// pin of reader `reader` (if it has one) past them.
+    pub fn read_history(
+        &self,
+        reader: u64,
+        from: u64,
+        max: usize,
+        out: &mut Vec<u8>,
+    ) -> HistoryRead {
+        let mut inner = self.inner.lock();
+        let Some(h) = &mut inner.history else {
+            return HistoryRead::Gone;
+        };
+        let end = h.start + h.bytes.len() as u64;
+        if from < h.start || from > end {
+            h.pins.remove(&reader);
+            return HistoryRead::Gone;
+        }
+        let skip = (from - h.start) as usize;
+        let n = ((end - from) as usize).min(max);
+        let (a, b) = h.bytes.as_slices();
+        if skip < a.len() {
+            let first = &a[skip..a.len().min(skip + n)];
+            out.extend_from_slice(first);
+            out.extend_from_slice(&b[..n - first.len()]);
+        } else {
+            out.extend_from_slice(&b[skip - a.len()..skip - a.len() + n]);
+        }
+        let next = from + n as u64;
+        if let Some(pin) = h.pins.get_mut(&reader) {
+            *pin = next;
+        }
+        HistoryRead::Read(next)
+    }
+
+    /// Keeps the history from `offset` on for reader `reader` (until it reads past it, or
+    /// the hard limit drops it). False if `offset` is no longer held.
+    pub fn pin(&self, reader: u64, offset: u64) -> bool {
+        let mut inner = self.inner.lock();
+        let Some(h) = &mut inner.history else {
+            return false;
+        };
+        if offset < h.start || offset > h.start + h.bytes.len() as u64 {
+            return false;
+        }
+        h.pins.insert(reader, offset);
+        true
+    }
+
+    /// Releases reader `reader`'s pin.
+    pub fn unpin(&self, reader: u64) {
+        if let Some(h) = &mut self.inner.lock().history {
+            h.pins.remove(&reader);
+        }
+    }
+
+    /// Sets the function called after every append (replica senders' wake-up).
+    pub fn set_on_append(&self, f: Option<Box<dyn Fn() + Send + Sync>>) {
+        self.inner.lock().on_append = f;
+    }
+
+    /// Appends bytes of a master's replication stream as they are (a replica's log mirrors
+    /// its master's). The next command of this node's own is preceded by a SELECT.
+    pub fn append_raw(&self, bytes: &[u8]) -> u64 {
+        let mut inner = self.inner.lock();
+        let inner = &mut *inner;
+        if inner.consumer {
+            inner.pending.extend_from_slice(bytes);
+        }
+        inner.selected_db = None;
+        inner.offset += bytes.len() as u64;
+        let end = inner.offset;
+        if let Some(h) = &mut inner.history {
+            h.bytes.extend(bytes);
+            h.trim(end);
+        }
+        self.after_append(inner);
+        end
+    }
+
+    /// Sets the offset (a replica after a full sync: its master's offset at the snapshot).
+    /// The history restarts there; what the consumer had not taken stays pending.
+    pub fn reset_offset(&self, offset: u64) {
+        let mut inner = self.inner.lock();
+        inner.offset = offset;
+        inner.selected_db = None;
+        if let Some(h) = &mut inner.history {
+            h.bytes.clear();
+            h.start = offset;
+            h.pins.clear();
+        }
+    }
+
+    fn after_append(&self, inner: &Inner) {
+        if self.wake_on_append.load(Ordering::Relaxed) {
+            self.appended.notify_one();
+        }
+        if let Some(f) = &inner.on_append {
+            f();
+        }
     }
 
     /// Appends commands run in database `db` on keys of `slots` (empty: a command on the
@@ -173,22 +385,25 @@ impl WriteLog {
         slots: &[Slot],
         transaction: bool,
     ) -> u64 {
-        let mut inner = self.inner.lock();
-        let inner = &mut *inner;
-        let before = inner.pending.len();
+        let mut guard = self.inner.lock();
+        let inner = &mut *guard;
+        let mut block = std::mem::take(&mut inner.pending);
+        let before = block.len();
+        let mut selects = Vec::new();
         write_block(
-            &mut inner.pending,
+            &mut block,
             &mut inner.selected_db,
             entries,
             transaction,
+            &mut selects,
         );
+        let bytes = &block[before..];
         if let Some(rw) = &mut inner.rewrite {
-            let dbs: Vec<usize> = entries.iter().map(|e| e.0).collect();
             let state = if slots.is_empty() {
                 Capture::All
             } else {
                 let mut state = Capture::All;
-                for db in dbs {
+                for &(db, _) in entries {
                     match rw.state(db, slots) {
                         Capture::All => {}
                         other => state = other,
@@ -196,12 +411,31 @@ impl WriteLog {
                 }
                 state
             };
-            match state {
-                Capture::All => {
-                    write_block(&mut rw.stream, &mut rw.stream_db, entries, transaction);
+            match (state, rw.kind) {
+                (Capture::All, CaptureKind::AofRewrite) => {
+                    let mut ignored = Vec::new();
+                    write_block(
+                        &mut rw.stream,
+                        &mut rw.stream_db,
+                        entries,
+                        transaction,
+                        &mut ignored,
+                    );
                 }
-                Capture::None => {}
-                Capture::Mixed => {
+                (Capture::All, CaptureKind::ReplicaSync) => rw.stream.extend_from_slice(bytes),
+                (Capture::None, CaptureKind::AofRewrite) => {}
+                (Capture::None, CaptureKind::ReplicaSync) => {
+                    // The base will hold this write's effect: keep the SELECTs (they move
+                    // the reader's database), fill the rest.
+                    let mut at = 0;
+                    for &(from, to) in &selects {
+                        filler(&mut rw.stream, from - before - at);
+                        rw.stream.extend_from_slice(&block[from..to]);
+                        at = to - before;
+                    }
+                    filler(&mut rw.stream, bytes.len() - at);
+                }
+                (Capture::Mixed, _) => {
                     if rw.aborted.is_none() {
                         rw.aborted =
                             Some("a write spanned captured and uncaptured slots".to_string());
@@ -209,11 +443,20 @@ impl WriteLog {
                 }
             }
         }
-        inner.offset += (inner.pending.len() - before) as u64;
+        let added = block.len() - before;
+        inner.offset += added as u64;
         let end = inner.offset;
-        if self.wake_on_append.load(Ordering::Relaxed) {
-            self.appended.notify_one();
+        if let Some(h) = &mut inner.history {
+            h.bytes.extend(&block[before..]);
+            h.trim(end);
         }
+        if inner.consumer {
+            inner.pending = block;
+        } else {
+            block.clear();
+            inner.pending = block;
+        }
+        self.after_append(inner);
         end
     }
 
@@ -226,15 +469,32 @@ impl WriteLog {
     /// databases `existing` returns (called under the log's lock, so no write slips between
     /// the list and the start) will be captured slot by slot. False if one is running.
     pub fn start_rewrite(&self, base: Encoder, existing: impl FnOnce() -> Vec<usize>) -> bool {
+        self.start_capture(CaptureKind::AofRewrite, base, existing)
+            .is_some()
+    }
+
+    /// Starts a capture of `kind` (see [`WriteLog::start_rewrite`]); returns the log offset
+    /// it starts at, or `None` if a capture is running. A replica sync's stream starts with a
+    /// SELECT (the next append emits one).
+    pub fn start_capture(
+        &self,
+        kind: CaptureKind,
+        base: Encoder,
+        existing: impl FnOnce() -> Vec<usize>,
+    ) -> Option<u64> {
         let mut inner = self.inner.lock();
         if inner.rewrite.is_some() {
-            return false;
+            return None;
+        }
+        if kind == CaptureKind::ReplicaSync {
+            inner.selected_db = None;
         }
         let captured = existing()
             .into_iter()
             .map(|db| (db, SlotSet::new()))
             .collect();
         inner.rewrite = Some(Rewrite {
+            kind,
             captured,
             base,
             base_db: None,
@@ -243,7 +503,12 @@ impl WriteLog {
             aborted: None,
         });
         self.rewriting.store(true, Ordering::Release);
-        true
+        Some(inner.offset)
+    }
+
+    /// The kind of the running capture, if one runs.
+    pub fn capture_kind(&self) -> Option<CaptureKind> {
+        self.inner.lock().rewrite.as_ref().map(|r| r.kind)
     }
 
     /// Is a rewrite in progress?
@@ -326,14 +591,25 @@ impl WriteLog {
         let mut inner = self.inner.lock();
         let mut rw = inner.rewrite.take()?;
         self.rewriting.store(false, Ordering::Release);
-        let old_pending = std::mem::take(&mut inner.pending);
+        let old_pending = if rw.kind == CaptureKind::AofRewrite {
+            std::mem::take(&mut inner.pending)
+        } else {
+            Vec::new()
+        };
         let aborted = rw.aborted.take();
         let (stream, base_tail) = if aborted.is_some() {
             (Vec::new(), Vec::new())
         } else {
             rw.base.eof();
-            // The new file starts with the stream; it selected `stream_db` last.
-            inner.selected_db = rw.stream_db;
+            if rw.kind == CaptureKind::AofRewrite
+                && let Some(db) = inner.selected_db
+                && rw.stream_db != Some(db)
+            {
+                // The new file goes on with the log's next bytes: it must be in the
+                // database the log last selected.
+                let index = itoa::Buffer::new().format(db).as_bytes().to_vec();
+                encode(&mut rw.stream, &[b"SELECT".as_slice(), &index]);
+            }
             (std::mem::take(&mut rw.stream), rw.base.take_buffer())
         };
         Some(RewriteOutcome {
@@ -372,27 +648,69 @@ impl WriteLog {
 }
 
 /// Appends a block of commands, each with its database; a transaction is wrapped in
-/// MULTI/EXEC after the first SELECT it needs.
+/// MULTI/EXEC after the first SELECT it needs. The byte ranges of the SELECTs written are
+/// pushed to `selects`.
 fn write_block<A: AsRef<[u8]>>(
     out: &mut Vec<u8>,
     selected: &mut Option<usize>,
     entries: &[(usize, &[A])],
     transaction: bool,
+    selects: &mut Vec<(usize, usize)>,
 ) {
+    let mut select = |out: &mut Vec<u8>, selected: &mut Option<usize>, db: usize| {
+        if *selected != Some(db) {
+            let from = out.len();
+            let index = itoa::Buffer::new().format(db).as_bytes().to_vec();
+            encode(out, &[b"SELECT".as_slice(), &index]);
+            selects.push((from, out.len()));
+            *selected = Some(db);
+        }
+    };
     for (i, (db, command)) in entries.iter().enumerate() {
+        select(out, selected, *db);
         if transaction && i == 0 {
-            if *selected != Some(*db) {
-                let index = itoa::Buffer::new().format(*db).as_bytes().to_vec();
-                encode(out, &[b"SELECT".as_slice(), &index]);
-                *selected = Some(*db);
-            }
             encode(out, &[b"MULTI"]);
         }
-        encode_in(out, selected, *db, command);
+        encode(out, command);
     }
     if transaction && !entries.is_empty() {
         encode(out, &[b"EXEC"]);
     }
+}
+
+/// Appends `len` bytes that a replica reads as commands doing nothing: one `PING <text>`
+/// (which a replica runs without answering its master) where it fits, empty inline lines
+/// otherwise (Redis and Tessera skip them).
+pub fn filler(out: &mut Vec<u8>, len: usize) {
+    // `*2\r\n$4\r\nPING\r\n$<n>\r\n<n bytes>\r\n` is 19 + digits(n) + n bytes.
+    let mut rest = len;
+    if len >= 22 {
+        let mut fitted = None;
+        for lead in 0..2 {
+            for digits in 1..=20usize {
+                let Some(n) = (len - lead).checked_sub(19 + digits) else {
+                    break;
+                };
+                if itoa::Buffer::new().format(n).len() == digits {
+                    fitted = Some((lead, n));
+                    break;
+                }
+            }
+            if fitted.is_some() {
+                break;
+            }
+        }
+        if let Some((lead, n)) = fitted {
+            out.extend(std::iter::repeat_n(b'\n', lead));
+            out.extend_from_slice(b"*2\r\n$4\r\nPING\r\n$");
+            out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+            out.extend_from_slice(b"\r\n");
+            out.extend(std::iter::repeat_n(b'x', n));
+            out.extend_from_slice(b"\r\n");
+            rest = 0;
+        }
+    }
+    out.extend(std::iter::repeat_n(b'\n', rest));
 }
 
 /// Appends `args` as a RESP array of bulk strings.
@@ -431,6 +749,135 @@ mod tests {
         assert_eq!(end, 50);
         assert!(log.take(Duration::ZERO).0.is_empty());
         assert_eq!(log.offset(), want.len() as u64);
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::*;
+
+    fn set(log: &WriteLog, key: &str) -> u64 {
+        log.append(0, &[1], &[vec![b"SET".as_slice(), key.as_bytes(), b"v"]])
+    }
+
+    #[test]
+    fn history_keeps_the_tail_and_a_pinned_reader_s_bytes() {
+        let log = WriteLog::default();
+        assert!(!log.is_enabled());
+        assert_eq!(log.start_history(40, 200), 0);
+        assert!(log.is_enabled());
+        let first = set(&log, "a");
+        assert!(log.pin(7, first));
+        for i in 0..5 {
+            set(&log, &format!("k{i}"));
+        }
+        let end = log.offset();
+        // Reader 7 still needs everything from `first`: nothing it needs was dropped.
+        let mut out = Vec::new();
+        assert_eq!(
+            log.read_history(7, first, usize::MAX, &mut out),
+            HistoryRead::Read(end)
+        );
+        assert_eq!(out.len() as u64, end - first);
+        // Its pin moved: the history shrinks to the minimum on the next append.
+        set(&log, "z");
+        let (start, stop) = log.history_range().expect("history");
+        assert_eq!(stop, log.offset());
+        assert!(
+            stop - start >= 40 && stop - start < 40 + 40,
+            "{start}..{stop}"
+        );
+        assert_eq!(log.read_history(8, 0, 10, &mut out), HistoryRead::Gone);
+        // Nothing accumulates for an AOF that is not attached.
+        assert!(log.take(Duration::ZERO).0.is_empty());
+    }
+
+    #[test]
+    fn a_reader_behind_the_hard_limit_loses_its_place() {
+        let log = WriteLog::default();
+        log.start_history(10, 100);
+        assert!(log.pin(1, 0));
+        for i in 0..20 {
+            set(&log, &format!("k{i}"));
+        }
+        let mut out = Vec::new();
+        assert_eq!(
+            log.read_history(1, 0, usize::MAX, &mut out),
+            HistoryRead::Gone
+        );
+        let (start, end) = log.history_range().expect("history");
+        assert!(end - start <= 100);
+    }
+
+    #[test]
+    fn raw_appends_mirror_the_master_and_reset_moves_the_offset() {
+        let log = WriteLog::default();
+        log.set_enabled(true);
+        log.start_history(1000, 0);
+        log.reset_offset(500);
+        let mut bytes = Vec::new();
+        encode(&mut bytes, &[b"SELECT".as_slice(), b"2"]);
+        encode(&mut bytes, &[b"SET".as_slice(), b"k", b"v"]);
+        assert_eq!(log.append_raw(&bytes), 500 + bytes.len() as u64);
+        let mut out = Vec::new();
+        log.read_history(0, 500, usize::MAX, &mut out);
+        assert_eq!(out, bytes);
+        // The node's own next write selects its database again.
+        set(&log, "x");
+        let (taken, _) = log.take(Duration::ZERO);
+        assert!(taken[bytes.len()..].starts_with(b"*2\r\n$6\r\nSELECT"));
+    }
+
+    #[test]
+    fn filler_has_the_exact_length_and_parses_as_nothing() {
+        for len in 0..300 {
+            let mut out = Vec::new();
+            filler(&mut out, len);
+            assert_eq!(out.len(), len, "length {len}");
+            let mut buf = bytes::BytesMut::from(&out[..]);
+            let mut parser = resp::RequestParser::default();
+            let mut args = Vec::new();
+            let limits = resp::Limits::default();
+            while parser.parse(&mut buf, &limits, &mut args).expect("valid") {
+                assert!(
+                    args.is_empty() || args[0].as_ref() == b"PING",
+                    "{len}: {args:?}"
+                );
+            }
+            assert!(buf.is_empty(), "length {len} left {buf:?}");
+        }
+    }
+
+    #[test]
+    fn a_replica_sync_stream_mirrors_the_log_with_uncaptured_writes_filled() {
+        let log = WriteLog::default();
+        log.start_history(1 << 20, 0);
+        set(&log, "before");
+        let start = log
+            .start_capture(CaptureKind::ReplicaSync, Encoder::payload(false), || {
+                vec![0]
+            })
+            .expect("started");
+        assert!(log.capture(0, 5, |_| {}));
+        log.append(0, &[5], &[vec![b"INCR".as_slice(), b"captured"]]);
+        log.append(0, &[6], &[vec![b"INCR".as_slice(), b"uncaptured"]]);
+        log.append(3, &[5], &[vec![b"SET".as_slice(), b"other", b"db"]]);
+        let out = log.finish_rewrite().expect("ran");
+        assert_eq!(out.offset, log.offset());
+        assert_eq!(out.stream.len() as u64, out.offset - start);
+        let mut buf = bytes::BytesMut::from(&out.stream[..]);
+        let mut parser = resp::RequestParser::default();
+        let mut args = Vec::new();
+        let mut seen = Vec::new();
+        while parser
+            .parse(&mut buf, &resp::Limits::default(), &mut args)
+            .expect("valid")
+        {
+            if !args.is_empty() && args[0].as_ref() != b"PING" {
+                seen.push(String::from_utf8_lossy(&args.concat()).into_owned());
+            }
+        }
+        assert_eq!(seen, ["SELECT0", "INCRcaptured", "SELECT3", "SETotherdb"]);
     }
 }
 
