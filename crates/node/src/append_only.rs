@@ -705,7 +705,7 @@ fn replay(
 }
 
 /// The client the AOF's commands run as (Redis's fake AOF client).
-fn replay_session(server: &Server) -> anyhow::Result<Session> {
+pub(crate) fn replay_session(server: &Server) -> anyhow::Result<Session> {
     let nowhere = std::net::SocketAddr::from(([0, 0, 0, 0], 0));
     let db = server.dbs.get(0).context("no database 0")?;
     let handle = server.clients.register(nowhere, nowhere, unix_ms());
@@ -734,5 +734,8 @@ fn replay_session(server: &Server) -> anyhow::Result<Session> {
         exec_log: Vec::new(),
         log_offset: 0,
         aof_client: true,
+        replica_hello: Default::default(),
+        takeover: None,
+        wait: None,
     })
 }

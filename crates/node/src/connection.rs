@@ -115,6 +115,9 @@ async fn serve(server: Arc<Server>, mut stream: TcpStream) -> std::io::Result<()
         exec_log: Vec::new(),
         log_offset: 0,
         aof_client: false,
+        replica_hello: Default::default(),
+        takeover: None,
+        wait: None,
     };
     let result = connection_loop(&server, &mut stream, &mut session).await;
     if session.monitor.is_some() {
@@ -201,6 +204,39 @@ async fn wait_unblocked(
                     }
                 }
             }
+        }
+    }
+}
+
+/// WAIT: until `numreplicas` replicas acknowledged this client's last write, or the
+/// timeout (0: none) passes; the number that did (None: the client was killed).
+async fn wait_replicas(
+    server: &Server,
+    session: &Session,
+    numreplicas: u64,
+    timeout_ms: i64,
+) -> Option<u64> {
+    let offset = session.log_offset;
+    commands::replication_cmds::request_acks(server);
+    let deadline = (timeout_ms > 0)
+        .then(|| tokio::time::Instant::now() + std::time::Duration::from_millis(timeout_ms as u64));
+    loop {
+        let acked = server.replication.acked.notified();
+        tokio::pin!(acked);
+        acked.as_mut().enable();
+        if let Some(n) = commands::replication_cmds::wait_satisfied(server, offset, numreplicas) {
+            return Some(n);
+        }
+        let sleep = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = acked => {}
+            _ = sleep => return Some(server.replication.acked_at_least(offset)),
+            _ = session.handle.kill_notify.notified() => return None,
         }
     }
 }
@@ -343,6 +379,31 @@ async fn connection_loop(
                     wait_while_paused(server, &args).await;
                     let now_ms = unix_ms();
                     commands::execute(server, session, &args, &mut output, now_ms);
+                    if let Some(request) = session.takeover.take() {
+                        // PSYNC/SYNC: this connection is a replica link from now on.
+                        if !output.is_empty() {
+                            stream.write_all(&output).await?;
+                            output.clear();
+                        }
+                        let input = std::mem::take(&mut input);
+                        return crate::replication::master::serve_replica(
+                            server, stream, session, input, request,
+                        )
+                        .await;
+                    }
+                    if let Some((numreplicas, timeout_ms)) = session.wait.take() {
+                        if !output.is_empty() {
+                            if server.aof.must_wait(session.log_offset) {
+                                server.aof.wait_durable(session.log_offset).await;
+                            }
+                            stream.write_all(&output).await?;
+                            output.clear();
+                        }
+                        match wait_replicas(server, session, numreplicas, timeout_ms).await {
+                            Some(acked) => resp::encode::integer(&mut output, acked as i64),
+                            None => return Ok(()),
+                        }
+                    }
                     if let Some((waiter, timeout_ms)) = session.blocked.take() {
                         // A blocking command found nothing: answer what came before it,
                         // then wait for its key (Redis stops reading the client meanwhile).

@@ -18,6 +18,7 @@ mod metrics;
 mod monitor;
 mod persistence;
 mod pubsub;
+mod replication;
 mod server;
 mod session;
 mod stats;
@@ -271,6 +272,8 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
             .context("the loading task failed")??;
     }
     tokio::spawn(server::cron(server.clone()));
+    tokio::spawn(replication::cron(server.clone()));
+    commands::replication_cmds::start_from_config(&server);
     tracing::info!("Ready to accept connections");
 
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -97,6 +97,8 @@ pub struct Server {
     pub persistence: crate::persistence::Persistence,
     /// The append-only file (`appendonly yes`).
     pub aof: crate::append_only::Aof,
+    /// Replication: this node's replicas, and its own master link.
+    pub replication: crate::replication::Replication,
     pub shutdown: Notify,
     pub shutting_down: AtomicBool,
     /// The port clients connect to (INFO `tcp_port`); CONFIG SET port moves it.
@@ -144,6 +146,8 @@ impl Server {
         let settings = store_settings(&cfg);
         let port = cfg.port;
         let slowlog_threshold = cfg.slowlog_log_slower_than;
+        let replication = crate::replication::Replication::default();
+        replication.set_min_replicas(cfg.min_replicas_to_write, cfg.min_replicas_max_lag);
         Ok(Server {
             dbs,
             settings: RwLock::new(settings),
@@ -158,6 +162,7 @@ impl Server {
             started: Instant::now(),
             persistence: crate::persistence::Persistence::new(now),
             aof: crate::append_only::Aof::default(),
+            replication,
             shutdown: Notify::new(),
             shutting_down: AtomicBool::new(false),
             port: std::sync::atomic::AtomicU16::new(port),
@@ -179,12 +184,16 @@ impl Server {
         crate::logging::set_level(cfg.loglevel);
         *self.settings.write() = store_settings(&cfg);
         self.aof.set_policy(cfg.appendfsync);
+        self.replication
+            .set_min_replicas(cfg.min_replicas_to_write, cfg.min_replicas_max_lag);
         self.slowlog_threshold_us
             .store(cfg.slowlog_log_slower_than, Ordering::Relaxed);
         self.config_generation.fetch_add(1, Ordering::AcqRel);
         if let Some(cluster) = &self.cluster {
             cluster.reconfigure(&cfg);
         }
+        drop(cfg);
+        crate::replication::config_changed(self);
     }
 
     pub fn request_shutdown(&self) {
@@ -395,7 +404,8 @@ pub async fn cron(server: Arc<Server>) {
         let mut moved = std::mem::take(&mut cursors);
         // The cycle takes slot locks: run it off the async workers.
         let result = tokio::task::spawn_blocking(move || {
-            if server2.active_expire_enabled() {
+            // A replica's keys expire by its master's DELs.
+            if server2.active_expire_enabled() && !server2.replication.is_replica() {
                 let now = unix_ms();
                 for ((_, db), cursor) in dbs.iter().zip(moved.iter_mut()) {
                     active_expire_cycle(db, cursor, now, budget);

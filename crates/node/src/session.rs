@@ -62,9 +62,17 @@ pub struct Session {
     /// The write-log offset after this client's last logged write: with `appendfsync
     /// always`, its replies wait until the AOF is fsynced that far.
     pub log_offset: u64,
-    /// The client replaying the AOF at startup: not redirected in cluster mode, not refused
-    /// while loading (Redis's `CLIENT_ID_AOF`).
+    /// The client replaying a write stream (the AOF at startup, or this replica's master's
+    /// stream): not redirected in cluster mode, not refused while loading or on a read-only
+    /// replica, and its writes are not logged again (Redis's AOF and master clients).
     pub aof_client: bool,
+    /// What this connection told us as a replica (REPLCONF before PSYNC).
+    pub replica_hello: crate::replication::master::ReplicaHello,
+    /// PSYNC/SYNC: the connection becomes a replica link after this command's reply.
+    pub takeover: Option<crate::replication::master::SyncRequest>,
+    /// WAIT: the replicas to wait for and the timeout in ms (0: forever), for the
+    /// connection loop.
+    pub wait: Option<(u64, i64)>,
 }
 
 impl Session {

@@ -96,6 +96,24 @@ impl SlotTable {
     }
 }
 
+thread_local! {
+    static MASTER_STREAM: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` as the application of a master's replication stream: on a replica, keys that
+/// expired by this node's clock are still live to it (its master has not deleted them yet,
+/// and will send the deletion), as Redis's master client sees them.
+pub fn as_master_stream<R>(f: impl FnOnce() -> R) -> R {
+    MASTER_STREAM.with(|m| m.set(true));
+    let r = f();
+    MASTER_STREAM.with(|m| m.set(false));
+    r
+}
+
+fn applying_master_stream() -> bool {
+    MASTER_STREAM.with(|m| m.get())
+}
+
 /// One database: 16384 locked slot tables.
 pub struct Keyspace {
     slots: Box<[Mutex<SlotTable>]>,
@@ -370,13 +388,19 @@ impl<'a> SlotGuard<'a> {
         &self.table
     }
 
-    /// Removes `key` if it has expired at `now_ms`; returns true when it did.
+    /// Removes `key` if it has expired at `now_ms`; returns true when it had. On a replica
+    /// (the log follows a master) nothing is removed: its master decides and sends the
+    /// deletion; the key is only reported expired.
     pub fn expire_if_needed(&mut self, key: &[u8], now_ms: i64) -> bool {
         let hash = self.ks.hash(key);
         let expired = match self.table.entries.find(hash, |e| e.key() == key) {
             Some(e) => e.is_expired(now_ms),
             None => false,
         };
+        if expired && self.ks.log.follows_master() {
+            // The master's own commands see the key as it still exists there.
+            return !applying_master_stream();
+        }
         if expired {
             self.remove_hashed(hash, key);
             self.ks.stats.expired_keys.add(1);
@@ -393,7 +417,9 @@ impl<'a> SlotGuard<'a> {
 
     /// The live entry for `key` (an expired one is deleted first and reported missing).
     pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&Entry> {
-        self.expire_if_needed(key, now_ms);
+        if self.expire_if_needed(key, now_ms) && self.ks.log.follows_master() {
+            return None;
+        }
         let hash = self.ks.hash(key);
         self.table.entries.find(hash, |e| e.key() == key)
     }
@@ -401,7 +427,9 @@ impl<'a> SlotGuard<'a> {
     /// The live entry for `key`, mutable. Changing its expiry must go through
     /// [`Self::set_expire`]; a command that changes its value signals it ([`Self::touch`]).
     pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
-        self.expire_if_needed(key, now_ms);
+        if self.expire_if_needed(key, now_ms) && self.ks.log.follows_master() {
+            return None;
+        }
         let hash = self.ks.hash(key);
         self.table.entries.find_mut(hash, |e| e.key() == key)
     }

@@ -44,6 +44,9 @@ pub struct WriteLog {
     /// Wake the consumer on every append (it waits for each write: `appendfsync always`);
     /// otherwise it drains on its own schedule and appends make no wake-up system call.
     wake_on_append: AtomicBool,
+    /// This node is a replica: its data changes only by its master's stream (and keys that
+    /// expire are not deleted here, the master sends their deletion).
+    follows_master: AtomicBool,
     inner: Mutex<Inner>,
     appended: Condvar,
 }
@@ -455,6 +458,42 @@ impl WriteLog {
         } else {
             block.clear();
             inner.pending = block;
+        }
+        self.after_append(inner);
+        end
+    }
+
+    /// Marks the dataset as following a master (a replica) or not.
+    pub fn set_follows_master(&self, on: bool) {
+        self.follows_master.store(on, Ordering::Release);
+    }
+
+    /// Does the dataset follow a master?
+    #[inline]
+    pub fn follows_master(&self) -> bool {
+        self.follows_master.load(Ordering::Relaxed)
+    }
+
+    /// Appends a command that belongs to no database (PING, REPLCONF GETACK): no SELECT
+    /// before it, and the selected database stays.
+    pub fn append_dbless(&self, command: &[&[u8]]) -> u64 {
+        let mut inner = self.inner.lock();
+        let inner = &mut *inner;
+        let mut bytes = Vec::new();
+        encode(&mut bytes, command);
+        if inner.consumer {
+            inner.pending.extend_from_slice(&bytes);
+        }
+        if let Some(rw) = &mut inner.rewrite
+            && rw.kind == CaptureKind::ReplicaSync
+        {
+            rw.stream.extend_from_slice(&bytes);
+        }
+        inner.offset += bytes.len() as u64;
+        let end = inner.offset;
+        if let Some(h) = &mut inner.history {
+            h.bytes.extend(&bytes);
+            h.trim(end);
         }
         self.after_append(inner);
         end

@@ -54,7 +54,7 @@ pub fn render(server: &Server, requested: &[String]) -> String {
             "memory" => memory_section(server, &mut out),
             "persistence" => persistence_section(server, &mut out),
             "stats" => stats_section(server, &mut out),
-            "replication" => replication_section(server, &mut out),
+            "replication" => crate::replication::info(server, &mut out),
             "cpu" => cpu_section(&mut out),
             "modules" => out.push_str("# Modules\r\n"),
             "commandstats" => commandstats_section(server, &mut out),
@@ -234,6 +234,18 @@ fn stats_section(server: &Server, out: &mut String) {
         format!("{:.2}", server.metrics.output_kbps()),
     );
     field(out, "rejected_connections", s.rejected_connections.get());
+    let repl = &server.replication;
+    field(out, "sync_full", repl.sync_full.load(Ordering::Relaxed));
+    field(
+        out,
+        "sync_partial_ok",
+        repl.sync_partial_ok.load(Ordering::Relaxed),
+    );
+    field(
+        out,
+        "sync_partial_err",
+        repl.sync_partial_err.load(Ordering::Relaxed),
+    );
     field(out, "expired_keys", ks.expired_keys.get());
     field(out, "evicted_keys", 0);
     field(out, "keyspace_hits", ks.keyspace_hits.get());
@@ -258,25 +270,6 @@ fn stats_section(server: &Server, out: &mut String) {
         "client_query_buffer_limit_disconnections",
         s.client_qbuf_limit_disconnections.get(),
     );
-}
-
-fn replication_section(server: &Server, out: &mut String) {
-    out.push_str("# Replication\r\n");
-    field(out, "role", "master");
-    field(out, "connected_slaves", 0);
-    field(out, "master_failover_state", "no-failover");
-    field(out, "master_replid", &server.run_id);
-    field(
-        out,
-        "master_replid2",
-        "0000000000000000000000000000000000000000",
-    );
-    field(out, "master_repl_offset", 0);
-    field(out, "second_repl_offset", -1);
-    field(out, "repl_backlog_active", 0);
-    field(out, "repl_backlog_size", 1_048_576);
-    field(out, "repl_backlog_first_byte_offset", 0);
-    field(out, "repl_backlog_histlen", 0);
 }
 
 fn cpu_section(out: &mut String) {

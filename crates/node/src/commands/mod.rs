@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod connection_cmds;
 pub mod info;
 pub mod pubsub;
+pub mod replication_cmds;
 pub mod server_cmds;
 pub mod table;
 pub mod transaction;
@@ -233,6 +234,42 @@ fn dispatch(
         return None;
     }
 
+    // Replication's checks, in Redis's order: too few good replicas (a master), a read-only
+    // replica, a replica whose master link is down with `replica-serve-stale-data no`.
+    if cmd.has_flag(table::flag::WRITE) && !session.aof_client {
+        let repl = &server.replication;
+        let refusal = if !repl.writes_allowed() {
+            Some("NOREPLICAS Not enough good replicas to write.")
+        } else if repl.is_replica() && server.config.read().replica_read_only {
+            Some("READONLY You can't write against a read only replica.")
+        } else {
+            None
+        };
+        if let Some(text) = refusal {
+            session.scratch_keys = key_indices;
+            session.tx.flag_error();
+            server.command_stats.record_rejected(index);
+            write_error(server, out, text);
+            return None;
+        }
+    }
+    if !cmd.has_flag(table::flag::STALE)
+        && !session.aof_client
+        && server.replication.is_replica()
+        && server.replication.link_state() != Some(::replication::LinkState::Connected)
+        && !server.config.read().replica_serve_stale_data
+    {
+        session.scratch_keys = key_indices;
+        session.tx.flag_error();
+        server.command_stats.record_rejected(index);
+        write_error(
+            server,
+            out,
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+        );
+        return None;
+    }
+
     // RESP2 clients in subscribed mode may only (un)subscribe, ping, quit or reset.
     if session.subs.active()
         && session.proto == resp::Protocol::Resp2
@@ -300,6 +337,8 @@ fn dispatch(
             let mut logged: Vec<Vec<Bytes>> = Vec::new();
             let mut log_end = None;
             let is_write = cmd.has_flag(table::flag::WRITE);
+            // A replayed stream (AOF, or this replica's master) is appended as it came.
+            let logging = !session.aof_client;
             let key_slots = |locked: &Locked<'_>| -> Vec<u16> {
                 let held = locked.slots();
                 if held.is_empty() {
@@ -345,7 +384,7 @@ fn dispatch(
                 };
                 // Logged while the slots are still locked, so the log has each key's writes
                 // in the order they happened. A transaction's go out as one block at EXEC.
-                if log.is_enabled() {
+                if logging && log.is_enabled() {
                     let commands = std::mem::take(&mut ctx.propagation).commands(args);
                     if !commands.is_empty() {
                         if in_exec {

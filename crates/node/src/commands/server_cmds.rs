@@ -101,7 +101,7 @@ pub fn flushall(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     let dirty = &server.dbs.stats().dirty;
     dirty.add(i64::try_from(removed).unwrap_or(i64::MAX));
     let log = server.dbs.write_log();
-    if log.is_enabled() {
+    if log.is_enabled() && !ctx.session.aof_client {
         ctx.session.log_offset = log.append(ctx.session.db_index, &[], &[args]);
     }
     if !server.config.read().save.is_empty() {

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use hashbrown::HashMap;
 use std::sync::OnceLock;
 
-use super::{cluster, connection_cmds, pubsub, server_cmds, transaction};
+use super::{cluster, connection_cmds, pubsub, replication_cmds, server_cmds, transaction};
 use crate::session::ServerHandler;
 use store::cmd::{
     bitmaps as bm, blocking as bl, dump, hashes as hs, hyperloglog as hll, keys as k, lists as ls,
@@ -3388,6 +3388,90 @@ pub static COMMANDS: &[Command] = &[
         "1.0.0",
         "Synchronously saves the database(s) to disk.",
         Server(server_cmds::save)
+    ),
+    cmd!(
+        "psync",
+        -3,
+        ADMIN | NOSCRIPT | NO_MULTI,
+        NOKEYS,
+        ["admin", "slow", "dangerous"],
+        [],
+        "server",
+        "2.8.0",
+        "Internal command used for replication",
+        Server(replication_cmds::psync)
+    ),
+    cmd!(
+        "sync",
+        1,
+        ADMIN | NOSCRIPT | NO_MULTI,
+        NOKEYS,
+        ["admin", "slow", "dangerous"],
+        [],
+        "server",
+        "1.0.0",
+        "Internal command used for replication",
+        Server(replication_cmds::sync)
+    ),
+    cmd!(
+        "replconf",
+        -1,
+        ADMIN | NOSCRIPT | LOADING | STALE | ALLOW_BUSY,
+        NOKEYS,
+        ["admin", "slow"],
+        [],
+        "server",
+        "3.0.0",
+        "An internal command for configuring the replication stream",
+        Server(replication_cmds::replconf)
+    ),
+    cmd!(
+        "replicaof",
+        3,
+        ADMIN | NOSCRIPT | STALE,
+        NOKEYS,
+        ["admin", "slow", "dangerous"],
+        [],
+        "server",
+        "5.0.0",
+        "Make the server a replica of another instance, or promote it as master.",
+        Server(replication_cmds::replicaof)
+    ),
+    cmd!(
+        "slaveof",
+        3,
+        ADMIN | NOSCRIPT | STALE,
+        NOKEYS,
+        ["admin", "slow", "dangerous"],
+        [],
+        "server",
+        "1.0.0",
+        "Make the server a replica of another instance, or promote it as master.",
+        Server(replication_cmds::replicaof)
+    ),
+    cmd!(
+        "role",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST,
+        NOKEYS,
+        ["admin", "fast", "dangerous"],
+        [],
+        "server",
+        "2.8.12",
+        "Return the role of the instance in the context of replication",
+        Server(replication_cmds::role)
+    ),
+    cmd!(
+        "wait",
+        3,
+        NOSCRIPT,
+        NOKEYS,
+        ["slow", "connection"],
+        [],
+        "generic",
+        "3.0.0",
+        "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
+        Server(replication_cmds::wait)
     ),
     cmd!(
         "bgsave",
