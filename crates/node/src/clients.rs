@@ -34,6 +34,32 @@ pub struct ClientHandle {
     pub readonly: AtomicBool,
     /// The client is a MONITOR (CLIENT LIST flag `O`).
     pub monitor: AtomicBool,
+    /// What kind of client it is (CLIENT LIST/KILL TYPE): one of the `KIND_*` values.
+    pub kind: std::sync::atomic::AtomicU8,
+}
+
+/// A client of the usual kind.
+pub const KIND_NORMAL: u8 = 0;
+/// This replica's link to its master (flag `M`).
+pub const KIND_MASTER: u8 = 1;
+/// A replica of this node (flag `S`).
+pub const KIND_REPLICA: u8 = 2;
+
+/// The kind CLIENT ... TYPE names, or `None` for an unknown name (`pubsub` matches by
+/// subscriptions, not by kind: it is `Some(u8::MAX)`).
+pub fn kind_named(name: &[u8]) -> Option<u8> {
+    let is = |w: &str| name.eq_ignore_ascii_case(w.as_bytes());
+    if is("normal") {
+        Some(KIND_NORMAL)
+    } else if is("master") {
+        Some(KIND_MASTER)
+    } else if is("replica") || is("slave") {
+        Some(KIND_REPLICA)
+    } else if is("pubsub") {
+        Some(u8::MAX)
+    } else {
+        None
+    }
 }
 
 impl ClientHandle {
@@ -70,6 +96,7 @@ impl Clients {
             no_evict: AtomicBool::new(false),
             readonly: AtomicBool::new(false),
             monitor: AtomicBool::new(false),
+            kind: std::sync::atomic::AtomicU8::new(KIND_NORMAL),
         });
         self.map.lock().insert(id, handle.clone());
         handle

@@ -243,6 +243,11 @@ fn client_line(ctx: &CallCtx<'_>, c: &crate::clients::ClientHandle, now_ms: i64)
     };
     // Redis's flag letters, in its order, for the states a Tessera client can be in.
     let mut flags = String::new();
+    match c.kind.load(Ordering::Relaxed) {
+        crate::clients::KIND_MASTER => flags.push('M'),
+        crate::clients::KIND_REPLICA => flags.push('S'),
+        _ => {}
+    }
     if c.monitor.load(Ordering::Relaxed) {
         flags.push('O');
     }
@@ -278,24 +283,18 @@ fn client_line(ctx: &CallCtx<'_>, c: &crate::clients::ClientHandle, now_ms: i64)
 pub fn client_list(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     let now = unix_ms();
     let mut ids: Option<Vec<u64>> = None;
+    let mut kind = None;
     let mut j = 2;
     while j < args.len() {
         if is(&args[j], "TYPE") && j + 1 < args.len() {
             let t = &args[j + 1];
-            if !(is(t, "normal")
-                || is(t, "master")
-                || is(t, "replica")
-                || is(t, "slave")
-                || is(t, "pubsub"))
-            {
+            let Some(k) = crate::clients::kind_named(t) else {
                 return Err(CmdError::err(format!(
                     "Unknown client type '{}'",
                     String::from_utf8_lossy(t)
                 )));
-            }
-            if !is(t, "normal") {
-                ids = Some(Vec::new());
-            }
+            };
+            kind = Some(k);
             j += 2;
         } else if is(&args[j], "ID") && j + 1 < args.len() {
             let mut v = ids.take().unwrap_or_default();
@@ -313,7 +312,9 @@ pub fn client_list(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     }
     let mut text = String::new();
     for c in ctx.server.clients.all() {
-        if ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
+        if ids.as_ref().is_some_and(|ids| !ids.contains(&c.id))
+            || kind.is_some_and(|k| k != c.kind.load(Ordering::Relaxed))
+        {
             continue;
         }
         text.push_str(&client_line(ctx, &c, now));
@@ -343,7 +344,7 @@ pub fn client_kill(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     let mut addr: Option<String> = None;
     let mut laddr: Option<String> = None;
     let mut skipme = true;
-    let mut nobody = false;
+    let mut kind = None;
     let mut j = 2;
     while j < args.len() {
         if j + 1 >= args.len() {
@@ -370,16 +371,13 @@ pub fn client_kill(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
                 return Err(CmdError::Syntax);
             };
         } else if is(&args[j], "TYPE") {
-            // Every client here is a normal one: other types match nobody.
-            if is(v, "normal") {
-            } else if is(v, "master") || is(v, "replica") || is(v, "slave") || is(v, "pubsub") {
-                nobody = true;
-            } else {
+            let Some(k) = crate::clients::kind_named(v) else {
                 return Err(CmdError::err(format!(
                     "Unknown client type '{}'",
                     String::from_utf8_lossy(v)
                 )));
-            }
+            };
+            kind = Some(k);
         } else if is(&args[j], "USER") {
             // Only the default user exists until ACLs do.
             if &v[..] != b"default" {
@@ -395,7 +393,7 @@ pub fn client_kill(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     }
     let mut killed = 0;
     for c in clients {
-        if nobody
+        if kind.is_some_and(|k| k != c.kind.load(Ordering::Relaxed))
             || id.is_some_and(|i| i != c.id)
             || addr.as_ref().is_some_and(|a| *a != c.peer.to_string())
             || laddr.as_ref().is_some_and(|a| *a != c.local.to_string())

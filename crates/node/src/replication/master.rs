@@ -58,6 +58,10 @@ pub async fn serve_replica(
 ) -> std::io::Result<()> {
     let repl = &server.replication;
     let mut parser = RequestParser::default();
+    session
+        .handle
+        .kind
+        .store(crate::clients::KIND_REPLICA, Ordering::Relaxed);
     if repl.is_replica() && repl.link_state() != Some(::replication::LinkState::Connected) {
         stream
             .write_all(b"-NOMASTERLINK Can't SYNC while not connected with my master\r\n")

@@ -411,6 +411,11 @@ async fn stream_from_master(
         l.last_io_ms = unix_ms();
     });
     let mut session = crate::append_only::replay_session(server)?;
+    session
+        .handle
+        .kind
+        .store(crate::clients::KIND_MASTER, Ordering::Relaxed);
+    let handle = session.handle.clone();
     let mut parser = RequestParser::default();
     let mut args: Vec<Bytes> = Vec::new();
     let limits = Limits {
@@ -480,7 +485,11 @@ async fn stream_from_master(
                     server.stats.net_input_bytes.add(n as i64);
                     repl.update_link(generation, |l| l.last_io_ms = unix_ms());
                 }
+                _ = handle.kill_notify.notified() => bail!("the master link was killed (CLIENT KILL)"),
                 _ = ack.tick() => {
+                    if handle.killed.load(Ordering::Acquire) {
+                        bail!("the master link was killed (CLIENT KILL)");
+                    }
                     send_ack(&mut conn, log.offset()).await?;
                     let last = repl.master.lock().as_ref().map_or(0, |l| l.last_io_ms);
                     if unix_ms() - last > conn.timeout.as_millis() as i64 {
