@@ -191,6 +191,7 @@ pub fn start(server: &Arc<Server>) -> anyhow::Result<()> {
             unix_ms(),
             &mut out,
             |_| {},
+            Vec::new,
         )?;
         out.flush()
     })

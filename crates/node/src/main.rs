@@ -288,6 +288,7 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
         }
         _ = server.shutdown.notified() => false,
     };
+    crate::replication::stop_link(&server);
     server.request_shutdown();
     // SHUTDOWN saved already; a signal saves when save rules are configured, as Redis.
     if signalled && !server.config.read().save.is_empty() {

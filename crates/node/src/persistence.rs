@@ -307,6 +307,25 @@ fn save_now(server: &Server) -> anyhow::Result<SnapshotStats> {
         std::process::id(),
         p.saves.load(Ordering::Relaxed)
     ));
+    // The replication offset the snapshot is consistent at, when it is at one: the log
+    // holds every write (it keeps history) and none happened during the walk. A replica
+    // restarted from it continues from there with a partial resync.
+    let log = server.dbs.write_log();
+    let offset_before = log.history_range().map(|_| log.offset());
+    let trailer = || -> Vec<(String, Vec<u8>)> {
+        match offset_before {
+            Some(before) if log.offset() == before && log.history_range().is_some() => {
+                let ids = server.replication.ids.lock().clone();
+                let db = server.replication.stream_db.load(Ordering::Acquire);
+                vec![
+                    ("repl-stream-db".into(), db.to_string().into_bytes()),
+                    ("repl-id".into(), ids.id.into_bytes()),
+                    ("repl-offset".into(), before.to_string().into_bytes()),
+                ]
+            }
+            _ => Vec::new(),
+        }
+    };
     let write = || -> anyhow::Result<SnapshotStats> {
         let file = File::create(&tmp)
             .with_context(|| format!("Failed opening the temp RDB file {}", tmp.display()))?;
@@ -318,6 +337,7 @@ fn save_now(server: &Server) -> anyhow::Result<SnapshotStats> {
             started,
             &mut out,
             |keys| p.keys_processed.store(keys, Ordering::Relaxed),
+            trailer,
         )
         .with_context(|| format!("Write error saving DB on disk ({})", tmp.display()))?;
         let file = out
@@ -515,6 +535,7 @@ pub fn load_at_startup(server: &Server) -> anyhow::Result<()> {
             _ => {}
         }
     }
+    crate::replication::restore_position(server, &stats.aux);
     p.last_load_keys.store(stats.keys, Ordering::Relaxed);
     p.last_load_expired.store(stats.expired, Ordering::Relaxed);
     if stats.empty > 0 {

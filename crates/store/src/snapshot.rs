@@ -57,7 +57,9 @@ pub struct SnapshotStats {
 }
 
 /// Writes every database of `dbs` to `out` as an RDB file. `progress` is called after each
-/// slot with the keys written so far.
+/// slot with the keys written so far; `trailer` gives AUX fields written after the keys
+/// (known only once the walk is done: the replication offset the snapshot is consistent
+/// at, if it is at one; loaders read AUX fields anywhere).
 pub fn write_snapshot<W: Write>(
     dbs: &Databases,
     settings: &StoreSettings,
@@ -65,6 +67,7 @@ pub fn write_snapshot<W: Write>(
     now_ms: i64,
     out: &mut W,
     mut progress: impl FnMut(u64),
+    trailer: impl FnOnce() -> Vec<(String, Vec<u8>)>,
 ) -> std::io::Result<SnapshotStats> {
     let mut enc = Encoder::new(EncoderOptions {
         compression: options.compression,
@@ -96,6 +99,9 @@ pub fn write_snapshot<W: Write>(
             }
             progress(stats.keys);
         }
+    }
+    for (name, value) in trailer() {
+        enc.aux(name.as_bytes(), &value);
     }
     enc.eof();
     let chunk = enc.take_buffer();

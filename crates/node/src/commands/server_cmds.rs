@@ -155,6 +155,7 @@ pub fn shutdown(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
         return Err(CmdError::Syntax);
     }
     tracing::warn!("User requested shutdown...");
+    crate::replication::stop_link(ctx.server);
     let rules = !ctx.server.config.read().save.is_empty();
     if (save || rules) && !nosave {
         tracing::info!("Saving the final RDB snapshot before exiting.");

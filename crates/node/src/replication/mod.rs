@@ -85,6 +85,11 @@ pub struct Replication {
     min_to_write: AtomicU64,
     /// `min-replicas-max-lag`, seconds.
     max_lag: AtomicU64,
+    /// The database the master's stream last selected (a replica's applier starts there
+    /// after a reconnection or a restart, as the stream goes on without a new SELECT).
+    pub stream_db: std::sync::atomic::AtomicUsize,
+    /// The replica's applier is in the middle of a batch of the master's commands.
+    pub applying: AtomicBool,
 }
 
 impl Default for Replication {
@@ -106,6 +111,8 @@ impl Default for Replication {
             is_replica: AtomicBool::new(false),
             min_to_write: AtomicU64::new(0),
             max_lag: AtomicU64::new(10),
+            stream_db: std::sync::atomic::AtomicUsize::new(0),
+            applying: AtomicBool::new(false),
         }
     }
 }
@@ -201,6 +208,36 @@ pub fn config_changed(server: &Server) {
     }
 }
 
+/// Restores the replication position a dump file recorded (its `repl-id`, `repl-offset`
+/// and `repl-stream-db` AUX fields): this node's stream goes on from there, so replicas
+/// (or, for a replica, its master) can continue with a partial resync after a restart.
+/// History is kept from now on so that no write escapes the offset.
+pub fn restore_position(server: &Server, aux: &[(Vec<u8>, Vec<u8>)]) {
+    let field = |name: &[u8]| {
+        aux.iter()
+            .find(|(k, _)| k.as_slice() == name)
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+    };
+    let (Some(id), Some(offset)) = (field(b"repl-id"), field(b"repl-offset")) else {
+        return;
+    };
+    let Ok(offset) = offset.parse::<u64>() else {
+        return;
+    };
+    if id.len() != 40 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return;
+    }
+    let db = field(b"repl-stream-db")
+        .and_then(|d| d.parse::<usize>().ok())
+        .unwrap_or(0);
+    let log = server.dbs.write_log();
+    log.reset_offset(offset);
+    server.replication.ids.lock().follow(&id);
+    server.replication.stream_db.store(db, Ordering::Release);
+    ensure_history(server);
+    tracing::info!(%id, offset, "Restored the replication position from the RDB file");
+}
+
 /// Makes this node a replica of `host:port` (REPLICAOF, `replicaof`, CLUSTER REPLICATE).
 pub fn become_replica(server: &Arc<Server>, host: String, port: u16) {
     let repl = &server.replication;
@@ -240,6 +277,21 @@ pub fn become_master(server: &Server) {
     let offset = log.offset();
     repl.ids.lock().promote(offset);
     tracing::warn!(offset, "MASTER MODE enabled");
+}
+
+/// Stops applying the master's stream (shutdown: the final save must see a dataset that
+/// stays at one offset). The role does not change; the link task ends.
+pub fn stop_link(server: &Server) {
+    let repl = &server.replication;
+    if !repl.is_replica() {
+        return;
+    }
+    repl.generation.fetch_add(1, Ordering::AcqRel);
+    repl.master_changed.notify_waiters();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    while repl.applying.load(Ordering::Acquire) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
 }
 
 /// The replication cron (once a second): PING to replicas every `repl-ping-replica-period`,

@@ -333,6 +333,7 @@ async fn full_sync(
     let log = server.dbs.write_log();
     log.reset_offset(offset);
     repl.ids.lock().follow(id);
+    repl.stream_db.store(0, Ordering::Release);
     tracing::info!(
         ms = unix_ms() - started,
         "MASTER <-> REPLICA sync: Finished with success"
@@ -416,6 +417,12 @@ async fn stream_from_master(
         .kind
         .store(crate::clients::KIND_MASTER, Ordering::Relaxed);
     let handle = session.handle.clone();
+    // The stream goes on in the database it last selected.
+    let stream_db = repl.stream_db.load(Ordering::Acquire);
+    if let Some(db) = server.dbs.get(stream_db) {
+        session.db = db;
+        session.db_index = stream_db;
+    }
     let mut parser = RequestParser::default();
     let mut args: Vec<Bytes> = Vec::new();
     let limits = Limits {
@@ -429,7 +436,15 @@ async fn stream_from_master(
     let mut out = BytesMut::new();
     let result = async {
         loop {
+            if is_stale(server, generation) {
+                return Ok(());
+            }
             // Apply every whole command read so far.
+            repl.applying.store(true, Ordering::Release);
+            if is_stale(server, generation) {
+                repl.applying.store(false, Ordering::Release);
+                return Ok(());
+            }
             loop {
                 match parser.parse(&mut conn.input, &limits, &mut args) {
                     Ok(true) => {
@@ -471,7 +486,9 @@ async fn stream_from_master(
             if consumed > 0 {
                 log.append_raw(&raw[..consumed]);
                 raw.drain(..consumed);
+                repl.stream_db.store(session.db_index, Ordering::Release);
             }
+            repl.applying.store(false, Ordering::Release);
             let applied = log.offset();
             repl.update_link(generation, |l| l.read_offset = applied + raw.len() as u64);
             tokio::select! {
@@ -500,6 +517,7 @@ async fn stream_from_master(
         }
     }
     .await;
+    repl.applying.store(false, Ordering::Release);
     server.clients.unregister(session.id);
     result
 }
