@@ -271,6 +271,31 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
             .await
             .context("the loading task failed")??;
     }
+    if let Some(cluster) = &server.cluster {
+        // The role in nodes.conf (and its changes) start and stop replication, once the
+        // dataset is loaded.
+        let weak = Arc::downgrade(&server);
+        let runtime = tokio::runtime::Handle::current();
+        let offset_server = Arc::downgrade(&server);
+        cluster.set_role_change(
+            Box::new(move |primary| {
+                let Some(server) = weak.upgrade() else {
+                    return;
+                };
+                runtime.spawn(async move {
+                    match primary {
+                        Some((ip, port)) => replication::follow(&server, ip, port),
+                        None => replication::become_master(&server),
+                    }
+                });
+            }),
+            Box::new(move || {
+                offset_server
+                    .upgrade()
+                    .map_or(0, |s| s.dbs.write_log().offset())
+            }),
+        );
+    }
     tokio::spawn(server::cron(server.clone()));
     tokio::spawn(replication::cron(server.clone()));
     commands::replication_cmds::start_from_config(&server);

@@ -209,6 +209,7 @@ pub(super) async fn cron(cluster: Arc<Cluster>) {
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
+        cluster.refresh_replication_offset();
         cluster.drive(|state, now| ((), state.tick(now)));
         cluster.free_links_over_limit();
     }

@@ -211,6 +211,13 @@ impl Inner {
 /// Where Pub/Sub messages from the bus go: (channel, message, sharded).
 pub type Delivery = Box<dyn Fn(&[u8], &[u8], bool) + Send + Sync>;
 
+/// What the replication side does when this node's primary changes: replicate from
+/// (ip, port), or become a primary (`None`).
+pub type RoleChange = Box<dyn Fn(Option<(String, u16)>) + Send + Sync>;
+
+/// This node's replication offset (gossiped in every header).
+pub type OffsetSource = Box<dyn Fn() -> u64 + Send + Sync>;
+
 pub struct Cluster {
     inner: RwLock<Inner>,
     conf: NodesConf,
@@ -223,6 +230,9 @@ pub struct Cluster {
     /// Hands Pub/Sub messages from the bus to this node's subscribers (channel, message,
     /// sharded); set once the server exists.
     deliver: std::sync::OnceLock<Delivery>,
+    /// Starts or stops replication when the role changes; set once the server exists.
+    role_change: std::sync::OnceLock<RoleChange>,
+    offset_source: std::sync::OnceLock<OffsetSource>,
 }
 
 impl Cluster {
@@ -257,6 +267,8 @@ impl Cluster {
             runtime,
             me: me.clone(),
             deliver: std::sync::OnceLock::new(),
+            role_change: std::sync::OnceLock::new(),
+            offset_source: std::sync::OnceLock::new(),
         });
         cluster.save()?;
         Ok(cluster)
@@ -265,6 +277,35 @@ impl Cluster {
     /// Sets where Pub/Sub messages from other nodes go (once).
     pub fn set_delivery(&self, deliver: Delivery) {
         let _ = self.deliver.set(deliver);
+    }
+
+    /// Sets what a change of this node's primary does (once), and applies the role loaded
+    /// from nodes.conf.
+    pub fn set_role_change(&self, role_change: RoleChange, offset: OffsetSource) {
+        let _ = self.offset_source.set(offset);
+        if self.role_change.set(role_change).is_ok() {
+            let primary = {
+                let inner = self.inner.read();
+                let me = inner.state.myself();
+                me.primary
+                    .and_then(|p| inner.state.node(&p))
+                    .map(|n| (n.ip.clone(), n.port))
+            };
+            if let (Some(primary), Some(f)) = (primary, self.role_change.get()) {
+                f(Some(primary));
+            }
+        }
+    }
+
+    /// Gossips this node's current replication offset.
+    pub(super) fn refresh_replication_offset(&self) {
+        if let Some(source) = self.offset_source.get() {
+            let offset = source();
+            self.drive(|state, _| {
+                state.set_replication_offset(offset);
+                ((), Vec::new())
+            });
+        }
     }
 
     /// Starts the bus: accepts on `listeners`, runs the cron, and the self-assembly `plan`
@@ -422,13 +463,20 @@ impl Cluster {
                 Action::ClusterStateChanged { ok } => {
                     tracing::debug!(ok, "Cluster state evaluated");
                 }
-                Action::PrimaryChanged { primary } => match primary {
-                    Some(primary) => tracing::info!(
-                        %primary,
-                        "This node is now a replica (the role only: data replication is not implemented yet)"
-                    ),
-                    None => tracing::info!("This node is now a primary"),
-                },
+                Action::PrimaryChanged { primary } => {
+                    let address = primary
+                        .and_then(|p| inner.state.node(&p))
+                        .map(|n| (n.ip.clone(), n.port));
+                    match &primary {
+                        Some(primary) => tracing::info!(%primary, "This node is now a replica"),
+                        None => tracing::info!("This node is now a primary"),
+                    }
+                    if let Some(f) = self.role_change.get()
+                        && (primary.is_none() || address.is_some())
+                    {
+                        f(address);
+                    }
+                }
                 Action::DeleteKeysInSlots { slots } => lost_slots.push(*slots),
                 Action::Deliver {
                     channel,
@@ -544,11 +592,14 @@ impl Cluster {
     }
 
     /// Routes a keyed command (Redis 7.0 `getNodeByQuery` for a node without open slots).
+    /// `readonly_client`: the client sent READONLY, so a replica serves its primary's slots
+    /// for reads.
     pub fn route(
         &self,
         cmd: &Command,
         args: &[Bytes],
         key_indices: &[usize],
+        readonly_client: bool,
     ) -> Result<(), CmdError> {
         let inner = self.inner.read();
         let st = &inner.state;
@@ -587,6 +638,9 @@ impl Cluster {
             }
         }
         if owner != st.my_id() {
+            if readonly_client && !cmd.has_flag(flag::WRITE) && st.myself().primary == Some(owner) {
+                return Ok(());
+            }
             let (endpoint, port) = st
                 .node(&owner)
                 .map_or(("", 0), |n| (inner.settings.endpoint(n), n.port));

@@ -213,7 +213,12 @@ fn dispatch(
     if let Some(cluster) = &server.cluster
         && !session.aof_client
         && !key_indices.is_empty()
-        && let Err(e) = cluster.route(cmd, args, &key_indices)
+        && let Err(e) = cluster.route(
+            cmd,
+            args,
+            &key_indices,
+            session.handle.readonly.load(Ordering::Relaxed),
+        )
     {
         session.scratch_keys = key_indices;
         session.tx.flag_error();

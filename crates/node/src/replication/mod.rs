@@ -261,6 +261,19 @@ pub fn become_replica(server: &Arc<Server>, host: String, port: u16) {
     tokio::spawn(replica::link_task(server.clone(), generation, host, port));
 }
 
+/// Replicates from `host:port` unless already doing so (a cluster role change).
+pub fn follow(server: &Arc<Server>, host: String, port: u16) {
+    let same = server
+        .replication
+        .master
+        .lock()
+        .as_ref()
+        .is_some_and(|m| m.host == host && m.port == port);
+    if !same {
+        become_replica(server, host, port);
+    }
+}
+
 /// Makes this node a master again (REPLICAOF NO ONE, failover): the link stops and the
 /// stream goes on under a new ID, the old one kept for replicas that follow it (PSYNC2).
 pub fn become_master(server: &Server) {
