@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The local cluster `make run` starts and `make stop` stops: three tessera-server masters on
-# 127.0.0.1:7000-7002 (bus ports 17000-17002), with their files in run/<port>/. They form the
-# cluster by themselves (self-assembly, `cluster-bootstrap-peers`): the node on 7000 gives
-# each master a third of the slots and introduces them; nothing else is needed. Starting
+# The local cluster `make run` starts and `make stop` stops: three tessera-server masters and
+# three replicas on 127.0.0.1:7000-7005 (bus ports 17000-17005), with their files in
+# run/<port>/. They form the cluster by themselves (self-assembly, `cluster-bootstrap-peers`
+# with 3 masters and 1 replica each): one node gives each master a third of the slots,
+# introduces everyone and makes each replica follow its master; nothing else is needed. Starting
 # again reuses run/: the nodes keep their ids and slots (nodes.conf) and do not re-assemble.
 #
 # Usage: scripts/dev-node.sh start|stop
@@ -11,8 +12,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PORTS=(7000 7001 7002)
-PEERS="127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002"
+PORTS=(7000 7001 7002 7003 7004 7005)
+PEERS="127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003,127.0.0.1:7004,127.0.0.1:7005"
 SERVER="${TESSERA_SERVER:-${CARGO_TARGET_DIR:-$ROOT/target}/release/tessera-server}"
 # How long the nodes may take to agree (they start at once; a new cluster needs a few
 # seconds: gossip, then Redis's 2 s writable delay).
@@ -77,6 +78,18 @@ all_ok() {
     done
 }
 
+# Every replica's link to its master is up (three of them), and 7000 sees them as replicas.
+replicas_synced() {
+    local port up=0
+    (($(cli 7000 cluster nodes 2>/dev/null | grep -c ' slave ') == 3)) || return 1
+    for port in "${PORTS[@]}"; do
+        if cli "$port" info replication 2>/dev/null | tr -d '\r' | grep -x 'master_link_status:up' >/dev/null; then
+            up=$((up + 1))
+        fi
+    done
+    ((up == 3))
+}
+
 start_node() {
     local port="$1" pid
     pid="$(running_pid "$port")"
@@ -100,6 +113,7 @@ start_node() {
         --cluster-enabled yes --cluster-config-file nodes.conf --dir "$(node_dir "$port")" \
         --bind 127.0.0.1 --port "$port" --cluster-announce-ip 127.0.0.1 \
         --cluster-bootstrap-peers "$PEERS" \
+        --cluster-bootstrap-masters 3 --cluster-bootstrap-replicas-per-master 1 \
         --daemonize yes --pidfile "$(pidfile "$port")" --logfile "$(logfile "$port")"
 }
 
@@ -126,13 +140,18 @@ start() {
         echo "       node owning every slot) cannot assemble: 'make stop && rm -rf run', then 'make run'." >&2
         exit 1
     fi
+    if ! wait_for "$FORM_TIMEOUT" replicas_synced; then
+        echo "error: the replicas did not all sync with their masters within ${FORM_TIMEOUT} s." >&2
+        echo "       Logs: run/<port>/tessera-server.log." >&2
+        exit 1
+    fi
     local took
     took="$(awk -v a="$began" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')"
     echo
-    cli 7000 cluster nodes | awk '{ printf "  %s  %-22s %s\n", substr($1, 1, 8), $2, $9 }'
+    cli 7000 cluster nodes | sort -k2 | awk '{ role = ($3 ~ /master/) ? "master " $9 : "replica of " substr($4, 1, 8); printf "  %s  %-22s %s\n", substr($1, 1, 8), $2, role }'
     cat <<EOF
 
-cluster_state:ok on all ${#PORTS[@]} nodes (${took} s after start).
+cluster_state:ok on all ${#PORTS[@]} nodes, replicas in sync (${took} s after start).
 
 Connect:  redis-cli -c -p 7000
 Check:    redis-cli --cluster check 127.0.0.1:7000
