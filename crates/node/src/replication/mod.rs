@@ -232,10 +232,23 @@ pub fn restore_position(server: &Server, aux: &[(Vec<u8>, Vec<u8>)]) {
         .unwrap_or(0);
     let log = server.dbs.write_log();
     log.reset_offset(offset);
-    server.replication.ids.lock().follow(&id);
+    let replica = server.config.read().replicaof.is_some()
+        || server
+            .cluster
+            .as_ref()
+            .is_some_and(|c| c.read().state.myself().primary.is_some());
+    let mut ids = server.replication.ids.lock();
+    ids.follow(&id);
+    if !replica {
+        // A master may have gone past this point before it stopped (a crash after the
+        // save): its replicas can continue only up to here, under a new history from now
+        // on (Redis 7.0 does the same).
+        ids.promote(offset);
+    }
+    drop(ids);
     server.replication.stream_db.store(db, Ordering::Release);
     ensure_history(server);
-    tracing::info!(%id, offset, "Restored the replication position from the RDB file");
+    tracing::info!(%id, offset, replica, "Restored the replication position from the RDB file");
 }
 
 /// Makes this node a replica of `host:port` (REPLICAOF, `replicaof`, CLUSTER REPLICATE).
