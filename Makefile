@@ -40,6 +40,7 @@ test: deps
 bench: deps
 	@scripts/bench.sh
 	@scripts/bench-persistence.sh
+	@scripts/bench-replication.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -42,7 +42,9 @@ pub fn replconf(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
         } else if is(option, "ack") || is(option, "getack") {
             // Only meaningful on a replica link (handled there); a client gets no reply.
             return Ok(ctx.reply.nothing());
-        } else if is(option, "rdb-only") || is(option, "rdb-filter-only") {
+        } else if is(option, "rdb-only") {
+            ctx.session.replica_hello.rdb_only = parse_int(value)? == 1;
+        } else if is(option, "rdb-filter-only") {
             parse_int(value)?;
         } else {
             return Err(CmdError::err(format!(

@@ -36,6 +36,8 @@ pub struct ReplicaHello {
     pub capa_eof: bool,
     /// `capa psync2`: it understands `+CONTINUE <new id>`.
     pub capa_psync2: bool,
+    /// `rdb-only 1`: it wants the snapshot and nothing after it (`redis-cli --rdb`).
+    pub rdb_only: bool,
 }
 
 /// A replica's request: `PSYNC id offset`, or `SYNC` (`None`).
@@ -127,7 +129,21 @@ pub async fn serve_replica(
                     replica = %format!("{ip}:{}", hello.listening_port),
                     "Full resync: {reason}"
                 );
-                full_sync(server, stream, session, &mut parser, &mut input, &hello).await?
+                let end = full_sync(
+                    server,
+                    stream,
+                    session,
+                    &mut parser,
+                    &mut input,
+                    &hello,
+                    request.psync.is_some(),
+                )
+                .await?;
+                if hello.rdb_only {
+                    // A backup: the snapshot was all it wanted.
+                    return Ok(());
+                }
+                end
             }
         };
         if let Some(r) = repl.replicas.lock().get_mut(&reader) {
@@ -181,6 +197,7 @@ async fn full_sync(
     parser: &mut RequestParser,
     input: &mut BytesMut,
     hello: &ReplicaHello,
+    psync: bool,
 ) -> std::io::Result<u64> {
     let log = server.dbs.write_log();
     let reader = session.id;
@@ -202,10 +219,13 @@ async fn full_sync(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let id = server.replication.ids.lock().id.clone();
-    stream
-        .write_all(format!("+FULLRESYNC {id} {start}\r\n").as_bytes())
-        .await?;
+    if psync {
+        // SYNC gets the payload without this line.
+        let id = server.replication.ids.lock().id.clone();
+        stream
+            .write_all(format!("+FULLRESYNC {id} {start}\r\n").as_bytes())
+            .await?;
+    }
     if let Some(r) = server.replication.replicas.lock().get_mut(&reader) {
         r.state = ReplicaState::SendBulk;
     }
@@ -286,6 +306,9 @@ async fn full_sync(
         if list.len() > FILLED_KEPT {
             list.remove(0);
         }
+    }
+    if hello.rdb_only {
+        return Ok(end);
     }
     if hello.capa_eof {
         // As Redis: a disk-less replica gets the stream once it acknowledged the snapshot

@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# Replication figures, tessera-server against Debian's redis-server 7.0 side by side (part of
+# `make bench`; method: shared/BENCHMARKING.md; figures go to docs/benchmarks.md):
+#
+# - Full sync of BENCH_REPL_KEYS keys (16-byte values): time from REPLICAOF to
+#   `master_link_status:up` on a fresh replica of the same kind, and the master's memory
+#   during it (peak PSS of the master and, for Redis, its fork child, against before). Both
+#   sync disk-less (Redis: `repl-diskless-sync yes`, `repl-diskless-sync-delay 0`).
+# - SET throughput on a master with one replica attached, at -P 1 and -P 16 (A B A B ...
+#   runs, median), and the replica's lag meanwhile: master_repl_offset minus the replica's
+#   slave_repl_offset, sampled every 100 ms (median and max bytes).
+#
+# Knobs (environment): BENCH_RUNS (3), BENCH_REPL_KEYS (1000000), BENCH_N_REPL_P1 (100000),
+# BENCH_N_REPL_P16 (600000), TESSERA (the binary; default target/release/tessera-server).
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TESSERA="${TESSERA:-$ROOT/target/release/tessera-server}"
+RUNS="${BENCH_RUNS:-3}"
+KEYS="${BENCH_REPL_KEYS:-1000000}"
+N_P1="${BENCH_N_REPL_P1:-100000}"
+N_P16="${BENCH_N_REPL_P16:-600000}"
+CLIENTS=50
+
+WORK="$(mktemp -d -t tessera-bench-repl.XXXXXX)"
+STARTED_PIDS=()
+cleanup() {
+    local pid
+    for pid in "${STARTED_PIDS[@]}"; do
+        kill -9 "$pid" 2>/dev/null || true
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+die() {
+    echo "bench-replication: $*" >&2
+    exit 1
+}
+
+[[ -x "$TESSERA" ]] || die "no $TESSERA (run make build)"
+
+pick_port() {
+    local port
+    while :; do
+        port=$((12000 + RANDOM % 10000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            PICKED_PORT=$port
+            return
+        fi
+    done
+}
+
+cli() {
+    local port="$1"
+    shift
+    redis-cli -h 127.0.0.1 -p "$port" "$@"
+}
+
+# wait_ping PORT SECONDS: waits until the server answers PING with PONG.
+wait_ping() {
+    local port="$1" limit="$2" start
+    start=$(date +%s%N)
+    while [[ "$(cli "$port" ping 2>/dev/null)" != PONG ]]; do
+        if (($(date +%s%N) - start > limit * 1000000000)); then
+            return 1
+        fi
+        sleep 0.01
+    done
+}
+
+# start NAME BINARY DIR ARGS...: starts a server in DIR; PORT and PID are left in
+# PORT_<NAME> and PID_<NAME>.
+start() {
+    local name="$1" binary="$2" dir="$3"
+    shift 3
+    mkdir -p "$dir"
+    pick_port
+    local port=$PICKED_PORT
+    "$binary" --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize no "$@" \
+        >>"$dir/server.log" 2>&1 &
+    local pid=$!
+    STARTED_PIDS+=("$pid")
+    wait_ping "$port" 600 || die "$name did not answer PING (log: $(tail -n 5 "$dir/server.log"))"
+    printf -v "PORT_$name" '%s' "$port"
+    printf -v "PID_$name" '%s' "$pid"
+}
+
+stop() {
+    local name="$1" pid_var="PID_$1"
+    kill -9 "${!pid_var}" 2>/dev/null || true
+    wait "${!pid_var}" 2>/dev/null || true
+}
+
+ms_since() {
+    echo $((($(date +%s%N) - $1) / 1000000))
+}
+
+# The keys' RESP, once.
+KEYFILE="$WORK/keys.resp"
+python3 - "$KEYS" "$KEYFILE" <<'PY'
+import sys
+n, path = int(sys.argv[1]), sys.argv[2]
+value = b"v" * 16
+with open(path, "wb") as f:
+    for i in range(n):
+        key = b"key:%d" % i
+        f.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\n%s\r\n" % (len(key), key, value))
+PY
+
+pss() {
+    local total=0 pid kb
+    for pid in "$@"; do
+        kb=$(awk '$1 == "Pss:" { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
+        total=$((total + ${kb:-0} * 1024))
+    done
+    echo "$total"
+}
+family() {
+    echo "$1" $(pgrep -P "$1" || true)
+}
+binary_of() {
+    if [[ $1 == tessera ]]; then echo "$TESSERA"; else echo redis-server; fi
+}
+link_up() {
+    cli "$1" info replication 2>/dev/null | tr -d '\r' | grep -qx 'master_link_status:up'
+}
+offset_of() {
+    cli "$1" info replication | tr -d '\r' | awk -F: -v f="$2" '$1 == f { print $2 }'
+}
+COMMON=(--save "" --appendonly no --repl-diskless-sync yes --repl-diskless-sync-delay 0)
+
+echo "## Replication"
+echo
+echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$ROOT" rev-parse --short HEAD)"
+echo "- machine: $(nproc) vCPUs shared by master, replica and load generator; $(redis-server --version | cut -d' ' -f1-3)"
+echo
+
+# ---- full sync ----------------------------------------------------------------------------
+echo "### Full sync of $KEYS keys (16-byte values) to a fresh replica"
+echo
+echo "| server | REPLICAOF to link up, ms | master PSS before | master peak PSS during sync | growth |"
+echo "|---|---|---|---|---|"
+declare -A SYNC_MS
+for server in redis tessera; do
+    binary=$(binary_of "$server")
+    start master "$binary" "$WORK/sync-$server-master" "${COMMON[@]}"
+    cli "$PORT_master" --pipe <"$KEYFILE" >/dev/null
+    start replica "$binary" "$WORK/sync-$server-replica" "${COMMON[@]}"
+    before=$(pss $(family "$PID_master"))
+    peak=$before
+    t0=$(date +%s%N)
+    cli "$PORT_replica" replicaof 127.0.0.1 "$PORT_master" >/dev/null
+    until link_up "$PORT_replica"; do
+        now=$(pss $(family "$PID_master"))
+        ((now > peak)) && peak=$now
+        (($(date +%s%N) - t0 < 600000000000)) || die "$server: the replica did not sync"
+        sleep 0.02
+    done
+    SYNC_MS[$server]=$(ms_since "$t0")
+    [[ "$(cli "$PORT_replica" dbsize)" == "$KEYS" ]] || die "$server: wrong DBSIZE on the replica"
+    python3 -c "print(f'| $server | ${SYNC_MS[$server]} | {$before/1048576:.1f} MiB | {$peak/1048576:.1f} MiB | {($peak-$before)/1048576:.1f} MiB |')"
+    stop replica
+    stop master
+done
+python3 -c "print(f'| ratio tessera/redis | {${SYNC_MS[tessera]}/max(${SYNC_MS[redis]},1):.2f} | | | |')"
+echo
+
+# ---- SET with a replica attached ------------------------------------------------------------
+RESULTS="$WORK/set.tsv"
+LAG="$WORK/lag.tsv"
+: >"$RESULTS"
+: >"$LAG"
+for server in redis tessera; do
+    binary=$(binary_of "$server")
+    start "m_$server" "$binary" "$WORK/set-$server-master" "${COMMON[@]}"
+    start "r_$server" "$binary" "$WORK/set-$server-replica" "${COMMON[@]}"
+    mport="PORT_m_$server"
+    rport="PORT_r_$server"
+    cli "${!rport}" replicaof 127.0.0.1 "${!mport}" >/dev/null
+    until link_up "${!rport}"; do sleep 0.05; done
+done
+for pipeline in 1 16; do
+    n=$N_P1
+    ((pipeline == 16)) && n=$N_P16
+    for run in $(seq "$RUNS"); do
+        for server in redis tessera; do
+            mport="PORT_m_$server"
+            rport="PORT_r_$server"
+            echo "  SET with a replica -P $pipeline: $server, run $run/$RUNS" >&2
+            (
+                while :; do
+                    m=$(offset_of "${!mport}" master_repl_offset)
+                    r=$(offset_of "${!rport}" slave_repl_offset)
+                    echo -e "$server\t$pipeline\t$((m - r))"
+                    sleep 0.1
+                done
+            ) >>"$LAG" 2>/dev/null &
+            sampler=$!
+            redis-benchmark -h 127.0.0.1 -p "${!mport}" -c "$CLIENTS" -r 1000000 -d 16 \
+                -n "$n" -P "$pipeline" -t set --csv |
+                tr -d '"\r' |
+                awk -F, -v p="$pipeline" -v s="$server" \
+                    'NR > 1 && NF >= 7 { print p "\t" s "\t" $2 "\t" $7 }' >>"$RESULTS"
+            kill "$sampler" 2>/dev/null || true
+            wait "$sampler" 2>/dev/null || true
+        done
+    done
+done
+for server in redis tessera; do
+    mport="PORT_m_$server"
+    rport="PORT_r_$server"
+    # The replica catches up and holds the same data.
+    for _ in $(seq 100); do
+        [[ "$(offset_of "${!mport}" master_repl_offset)" == "$(offset_of "${!rport}" slave_repl_offset)" ]] && break
+        sleep 0.1
+    done
+    [[ "$(cli "${!mport}" dbsize)" == "$(cli "${!rport}" dbsize)" ]] || die "$server: the replica's DBSIZE differs"
+done
+echo "### SET on a master with one replica attached"
+echo
+echo "\`redis-benchmark -c $CLIENTS -r 1000000 -d 16 -t set -P <1|16> -n <$N_P1|$N_P16>\` against the master, median of $RUNS runs;"
+echo "lag = master_repl_offset - replica slave_repl_offset, sampled every 100 ms during the runs:"
+echo
+python3 - "$RESULTS" "$LAG" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    p, server, rps, p99 = line.split("\t")
+    rows.setdefault(int(p), {"redis": [], "tessera": []})[server].append((float(rps), float(p99)))
+lag = {}
+for line in open(sys.argv[2]):
+    parts = line.split("\t")
+    if len(parts) != 3:
+        continue
+    server, p, d = parts
+    try:
+        lag.setdefault((server, int(p)), []).append(int(d))
+    except ValueError:
+        pass
+print("| pipeline | redis ops/s | tessera ops/s | ratio | redis lag median / max bytes | tessera lag median / max bytes |")
+print("|---|---|---|---|---|---|")
+for p, v in sorted(rows.items()):
+    r = statistics.median(x[0] for x in v["redis"])
+    t = statistics.median(x[0] for x in v["tessera"])
+    def l(s):
+        xs = lag.get((s, p), [0])
+        return f"{statistics.median(xs):,.0f} / {max(xs):,}"
+    print(f"| {p} | {r:,.0f} | {t:,.0f} | {t / r:.2f} | {l('redis')} | {l('tessera')} |")
+PY
+echo
