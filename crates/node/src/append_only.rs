@@ -47,9 +47,8 @@ pub struct Aof {
     durable: watch::Sender<u64>,
     /// The last write to the file succeeded (INFO `aof_last_write_status`).
     last_write_ok: AtomicBool,
-    /// Bytes in the AOF files (INFO `aof_current_size`) and in the base file.
+    /// Bytes in the AOF files (INFO `aof_current_size`).
     current_size: AtomicU64,
-    base_size: AtomicU64,
     /// Asks the writer to drain, fsync and stop.
     stop: AtomicBool,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
@@ -60,7 +59,10 @@ pub struct Aof {
     last_rewrite_ok: AtomicBool,
     rewrites: AtomicU64,
     consecutive_failures: AtomicU64,
-    /// The AOF's size after the last rewrite (or at startup): the automatic rewrite's base.
+    /// The AOF's size when the last rewrite ended (its new base and what was written to
+    /// its new incremental file meanwhile), or at startup the base file's, as Redis 7.0
+    /// keeps `aof_rewrite_base_size`: INFO `aof_base_size`, the automatic rewrite's
+    /// reference.
     rewrite_base_size: AtomicU64,
     /// A rewrite's base file, written, for the writer thread to install (or `None` if the
     /// walk failed).
@@ -75,7 +77,6 @@ impl Default for Aof {
             durable: watch::Sender::new(0),
             last_write_ok: AtomicBool::new(true),
             current_size: AtomicU64::new(0),
-            base_size: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             writer: Mutex::new(None),
             rewriting: AtomicBool::new(false),
@@ -151,7 +152,7 @@ impl Aof {
                 out,
                 "aof_current_size:{}\r\naof_base_size:{}\r\naof_pending_rewrite:0\r\naof_buffer_length:0\r\naof_pending_bio_fsync:0\r\naof_delayed_fsync:0\r\n",
                 self.current_size.load(Ordering::Relaxed),
-                self.base_size.load(Ordering::Relaxed)
+                self.rewrite_base_size.load(Ordering::Relaxed)
             );
         }
     }
@@ -219,13 +220,12 @@ pub fn start(server: &Arc<Server>) -> anyhow::Result<()> {
         .map(|m| m.len())
         .sum();
     let state = &server.aof;
-    state.base_size.store(base_size, Ordering::Relaxed);
     state
         .current_size
         .store(base_size + incr_sizes, Ordering::Relaxed);
-    state
-        .rewrite_base_size
-        .store(base_size + incr_sizes, Ordering::Relaxed);
+    // Redis does not keep the size the last rewrite ended with across restarts either: it
+    // starts from the base file's.
+    state.rewrite_base_size.store(base_size, Ordering::Relaxed);
     state.set_policy(server.config.read().appendfsync);
     // From here every change is logged: nothing ran between the load and now.
     let log = server.dbs.write_log();
@@ -443,7 +443,6 @@ fn install(
     let base_size = std::fs::metadata(&base_path).map_or(0, |m| m.len());
     let size = base_size + outcome.stream.len() as u64;
     let state = &server.aof;
-    state.base_size.store(base_size, Ordering::Relaxed);
     state.current_size.store(size, Ordering::Relaxed);
     state.rewrite_base_size.store(size, Ordering::Relaxed);
     files.manifest = manifest;

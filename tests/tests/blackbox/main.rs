@@ -33,7 +33,12 @@
 //!   (redis-check-rdb, DEBUG DIGEST, encodings, TTLs), RESTORE's options and errors, BGSAVE
 //!   under 50 writers, -LOADING, save rules, SHUTDOWN/SIGTERM/kill -9, MISCONF, corrupt and
 //!   stream dumps refused at startup, DEBUG RELOAD, FLUSHALL.
+//! - `aof`: the append-only file: kill -9 while clients write under each `appendfsync`
+//!   (`AOF_SEED=<n>` replays one run), served blocking pops and kill -9, what served pops
+//!   log, torn and corrupt files at startup, redis-check-aof and redis-server on Tessera's
+//!   AOF, INFO persistence's AOF fields beside Redis.
 
+mod aof;
 mod blocking;
 mod clients;
 mod cluster;

@@ -26,10 +26,10 @@ use crate::support::*;
 const DATABASES: usize = 16;
 
 /// How long a background save or a save rule may take to show its effect.
-const SAVE_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const SAVE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Redis 7.0's reply to a command that does not run while the dump loads.
-const LOADING: &str = "LOADING Redis is loading the dataset in memory";
+pub(crate) const LOADING: &str = "LOADING Redis is loading the dataset in memory";
 
 /// Redis 7.0's `-MISCONF` error (`writeCommandsGetDiskErrorMessage`), without the dash.
 const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently \
@@ -42,10 +42,10 @@ const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it
 
 /// Commands to send in order, each a list of arguments.
 #[derive(Debug, Default)]
-struct Script(Vec<Vec<Vec<u8>>>);
+pub(crate) struct Script(pub(crate) Vec<Vec<Vec<u8>>>);
 
 impl Script {
-    fn push<A: AsRef<[u8]>>(&mut self, args: impl IntoIterator<Item = A>) {
+    pub(crate) fn push<A: AsRef<[u8]>>(&mut self, args: impl IntoIterator<Item = A>) {
         self.0
             .push(args.into_iter().map(|a| a.as_ref().to_vec()).collect());
     }
@@ -58,7 +58,7 @@ impl Script {
     }
 
     /// Sends every command (pipelined in batches) and fails on the first error reply.
-    fn run(&self, client: &mut Client) -> anyhow::Result<()> {
+    pub(crate) fn run(&self, client: &mut Client) -> anyhow::Result<()> {
         for batch in self.0.chunks(64) {
             let replies = client.pipeline(batch)?;
             for (command, reply) in batch.iter().zip(&replies) {
@@ -103,7 +103,7 @@ fn fields(prefix: &str, n: usize) -> impl Iterator<Item = String> + '_ {
 /// nodes; intsets, hashtable sets; listpack and skiplist sorted sets with infinite scores and
 /// a `-0` score; listpack and hashtable hashes), keys with TTLs, and keys in databases 0, 3
 /// and 15.
-fn every_type_dataset() -> Script {
+pub(crate) fn every_type_dataset() -> Script {
     let mut rng = SmallRng::seed_from_u64(0x7e55_e7a0);
     let mut s = Script::default();
     let strings = [
@@ -249,12 +249,12 @@ fn every_type_dataset() -> Script {
 // --- reading servers ---------------------------------------------------------------------
 
 /// The server arguments: DEBUG enabled, then `extra`.
-fn with_debug<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+pub(crate) fn with_debug<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     DEBUG_ENABLED.iter().chain(extra).copied().collect()
 }
 
 /// A field of `INFO persistence`.
-fn persistence_field(client: &mut Client, name: &str) -> anyhow::Result<String> {
+pub(crate) fn persistence_field(client: &mut Client, name: &str) -> anyhow::Result<String> {
     let info = bulk_text(&client.cmd(&["INFO", "persistence"])?)?;
     info.lines()
         .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
@@ -263,7 +263,7 @@ fn persistence_field(client: &mut Client, name: &str) -> anyhow::Result<String> 
 }
 
 /// `DEBUG DIGEST`, which must not be the empty dataset's.
-fn digest(client: &mut Client) -> anyhow::Result<String> {
+pub(crate) fn digest(client: &mut Client) -> anyhow::Result<String> {
     match client.cmd(&["DEBUG", "DIGEST"])? {
         Frame::Simple(text) => {
             let text = String::from_utf8_lossy(&text).into_owned();
@@ -275,7 +275,7 @@ fn digest(client: &mut Client) -> anyhow::Result<String> {
 }
 
 /// DBSIZE of every database (the connection is left in database 0).
-fn dbsizes(client: &mut Client) -> anyhow::Result<Vec<i64>> {
+pub(crate) fn dbsizes(client: &mut Client) -> anyhow::Result<Vec<i64>> {
     let mut sizes = Vec::with_capacity(DATABASES);
     for db in 0..DATABASES {
         expect(client, &format!("SELECT {db}"), ok())?;
@@ -303,7 +303,7 @@ fn sorted_keys(client: &mut Client) -> anyhow::Result<Vec<Vec<u8>>> {
 
 /// `db:key` of every key whose DEBUG DIGEST-VALUE differs between `a` and `b`, or that only
 /// one of them has (the connections are left in database 0).
-fn differing_values(a: &mut Client, b: &mut Client) -> anyhow::Result<Vec<String>> {
+pub(crate) fn differing_values(a: &mut Client, b: &mut Client) -> anyhow::Result<Vec<String>> {
     let mut differing = Vec::new();
     for db in 0..DATABASES {
         let select = format!("SELECT {db}");
@@ -371,7 +371,7 @@ fn wait_for_bgsave(client: &mut Client, status: &str) -> anyhow::Result<()> {
 }
 
 /// `count` keys `filler:<i>` written with pipelined MSETs.
-fn fill(client: &mut Client, count: usize) -> anyhow::Result<()> {
+pub(crate) fn fill(client: &mut Client, count: usize) -> anyhow::Result<()> {
     const PER_MSET: usize = 1000;
     let mut script = Script::default();
     for start in (0..count).step_by(PER_MSET) {
@@ -386,7 +386,7 @@ fn fill(client: &mut Client, count: usize) -> anyhow::Result<()> {
 }
 
 /// The exit of a server start that was meant to fail.
-fn startup_failure(result: anyhow::Result<Server>) -> anyhow::Result<ServerExited> {
+pub(crate) fn startup_failure(result: anyhow::Result<Server>) -> anyhow::Result<ServerExited> {
     match result {
         Ok(server) => bail!("the server started; its log:\n{}", server.log()),
         Err(error) => error

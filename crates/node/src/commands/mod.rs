@@ -506,6 +506,11 @@ fn serve_deferred(
             propagation: Default::default(),
         };
         let next = store::cmd::blocking::serve_key(&mut ctx, &key);
+        // The destination's own waiters (a BLPOP behind the served BLMOVE) are served now,
+        // with the move, as in Redis.
+        if ctx.locked.has_ready() {
+            pending.extend(store::cmd::blocking::serve_ready(&mut ctx));
+        }
         if log.is_enabled() {
             let commands = std::mem::take(&mut ctx.propagation).commands(&[]);
             if !commands.is_empty() {

@@ -300,17 +300,24 @@ pub fn bzmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 }
 
 /// Serves the waiters of the keys this command made ready, first come first served, while
-/// the command's slots are still locked. Returns the (key, destination) pairs of BLMOVE
-/// waiters whose destination slot is not locked here: the caller serves them with
-/// [`serve_key`] once it holds both slots.
+/// the command's slots are still locked. A served BLMOVE can make its destination ready in
+/// turn; its waiters are served too, at once as in Redis, when that slot is locked here.
+/// Returns the (key, destination) pairs of BLMOVE waiters whose destination slot is not
+/// locked here: the caller serves them with [`serve_key`] once it holds both slots.
 pub fn serve_ready(ctx: &mut Ctx<'_, '_>) -> Vec<(Bytes, Bytes)> {
     let mut deferred = Vec::new();
-    for key in ctx.locked.take_ready() {
-        if let Some(dst) = serve_key(ctx, &key) {
-            deferred.push((Bytes::copy_from_slice(&key), dst));
+    // Ends: a key is made ready again only by a serve creating it, which uses up a waiter.
+    loop {
+        let ready = ctx.locked.take_ready();
+        if ready.is_empty() {
+            return deferred;
+        }
+        for key in ready {
+            if let Some(dst) = serve_key(ctx, &key) {
+                deferred.push((Bytes::copy_from_slice(&key), dst));
+            }
         }
     }
-    deferred
 }
 
 /// Serves `key`'s waiters while it has data; returns a destination that is not locked here
@@ -330,6 +337,9 @@ pub fn serve_key(ctx: &mut Ctx<'_, '_>, key: &[u8]) -> Option<Bytes> {
         if !waiter.claim() {
             continue;
         }
+        // The serve is logged as its own command (`also`); it does not make the serving
+        // command a change to log (a read that serves a waiter is not itself logged).
+        let own_changes = ctx.propagation.changes.get();
         let reply = match serve(ctx, key, &waiter.op, waiter.proto) {
             Ok(bytes) => bytes,
             Err(e) => {
@@ -338,6 +348,7 @@ pub fn serve_key(ctx: &mut Ctx<'_, '_>, key: &[u8]) -> Option<Bytes> {
                 buf.to_vec()
             }
         };
+        ctx.propagation.changes.set(own_changes);
         if let Ok(guard) = ctx.locked.table(key) {
             guard.unblock(key, &waiter);
         }
