@@ -47,6 +47,8 @@ pub struct Aof {
     durable: watch::Sender<u64>,
     /// The last write to the file succeeded (INFO `aof_last_write_status`).
     last_write_ok: AtomicBool,
+    /// Why the last write failed, while it is not solved (writes are refused with MISCONF).
+    write_error: Mutex<Option<String>>,
     /// Bytes in the AOF files (INFO `aof_current_size`).
     current_size: AtomicU64,
     /// Asks the writer to drain, fsync and stop.
@@ -76,6 +78,7 @@ impl Default for Aof {
             always: AtomicBool::new(false),
             durable: watch::Sender::new(0),
             last_write_ok: AtomicBool::new(true),
+            write_error: Mutex::new(None),
             current_size: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             writer: Mutex::new(None),
@@ -95,6 +98,18 @@ impl Aof {
     /// Is the AOF on?
     pub fn is_enabled(&self) -> bool {
         self.enabled.load(Ordering::Acquire)
+    }
+
+    /// Why writes are refused: the AOF could not be written (Redis's `-MISCONF Errors
+    /// writing to the AOF file: ...`).
+    pub fn write_refusal(&self) -> Option<String> {
+        if self.last_write_ok.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.write_error
+            .lock()
+            .as_ref()
+            .map(|e| format!("MISCONF Errors writing to the AOF file: {e}"))
     }
 
     /// Follows CONFIG SET appendfsync.
@@ -495,6 +510,8 @@ fn writer(server: Arc<Server>, mut files: Files) {
     let mut written_offset = log.offset();
     let mut last_auto_check = Instant::now();
     let mut buffer: Vec<u8> = Vec::new();
+    let mut unwritten: Vec<u8> = Vec::new();
+    let mut unwritten_end = written_offset;
     loop {
         let finished = state.finished_base.lock().take();
         if let Some(base) = finished {
@@ -525,15 +542,25 @@ fn writer(server: Arc<Server>, mut files: Files) {
         } else {
             Duration::from_millis(100)
         };
-        let end = log.take_into(&mut buffer, wait);
-        let bytes = &buffer;
-        if !bytes.is_empty() {
-            if let Err(e) = incr.file.write_all(bytes) {
+        // Bytes a failed write left are written first, before anything newer: the file
+        // never skips a command, and the replies waiting on them wait on.
+        if unwritten.is_empty() {
+            unwritten_end = log.take_into(&mut buffer, wait);
+            std::mem::swap(&mut unwritten, &mut buffer);
+        }
+        let had_bytes = !unwritten.is_empty();
+        if had_bytes {
+            if let Err(e) = write_out(&mut incr.file, &mut unwritten, &state.current_size) {
                 state.last_write_ok.store(false, Ordering::Release);
+                // strerror's text, as Redis shows it (without Rust's "(os error N)").
+                let text = e.to_string();
+                let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+                *state.write_error.lock() = Some(text);
                 tracing::warn!(
                     path = %incr.path.display(),
                     error = %e,
-                    "Error writing to the AOF file"
+                    pending = unwritten.len(),
+                    "Error writing to the AOF file (will retry; writes are refused meanwhile)"
                 );
                 if state.always.load(Ordering::Acquire) {
                     tracing::error!(
@@ -541,14 +568,23 @@ fn writer(server: Arc<Server>, mut files: Files) {
                     );
                     std::process::exit(1);
                 }
-                // The bytes are lost for the file; replies were not waiting on them.
+                if stopping {
+                    tracing::warn!("Exiting with AOF bytes that could not be written");
+                    return;
+                }
+                // As Redis: the replies already computed go out (the writes are in memory
+                // and will reach the file when the retry succeeds), new writes are refused
+                // with MISCONF until then. Holding the replies would hang those clients for
+                // as long as the disk stays full.
+                state.durable.send_replace(unwritten_end);
+                std::thread::sleep(Duration::from_secs(1));
                 continue;
             }
-            state.last_write_ok.store(true, Ordering::Release);
-            state
-                .current_size
-                .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-            written_offset = end;
+            if !state.last_write_ok.swap(true, Ordering::AcqRel) {
+                *state.write_error.lock() = None;
+                tracing::warn!("AOF write error looks solved, Redis can write again.");
+            }
+            written_offset = unwritten_end;
             unsynced = true;
         }
         let always = state.always.load(Ordering::Acquire);
@@ -579,10 +615,30 @@ fn writer(server: Arc<Server>, mut files: Files) {
             // once it is durable.
             state.durable.send_replace(written_offset);
         }
-        if stopping && bytes.is_empty() {
+        if stopping && !had_bytes {
             return;
         }
     }
+}
+
+/// Writes `bytes` to `file`, removing what was written (also when a later write fails) and
+/// counting it in `size`.
+fn write_out(file: &mut File, bytes: &mut Vec<u8>, size: &AtomicU64) -> std::io::Result<()> {
+    let mut done = 0;
+    let result = loop {
+        if done == bytes.len() {
+            break Ok(());
+        }
+        match file.write(&bytes[done..]) {
+            Ok(0) => break Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
+    size.fetch_add(done as u64, Ordering::Relaxed);
+    bytes.drain(..done);
+    result
 }
 
 /// Loads the files of `plan` in order: an RDB base (or preamble) then commands.

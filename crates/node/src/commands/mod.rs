@@ -238,6 +238,16 @@ fn dispatch(
         write_error(server, out, MISCONF);
         return None;
     }
+    if (cmd.has_flag(table::flag::WRITE) || cmd.name == "ping")
+        && !session.aof_client
+        && let Some(refusal) = server.aof.write_refusal()
+    {
+        session.scratch_keys = key_indices;
+        session.tx.flag_error();
+        server.command_stats.record_rejected(index);
+        write_error(server, out, &refusal);
+        return None;
+    }
 
     // Replication's checks, in Redis's order: too few good replicas (a master), a read-only
     // replica, a replica whose master link is down with `replica-serve-stale-data no`.
