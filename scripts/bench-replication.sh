@@ -191,8 +191,10 @@ for pipeline in 1 16; do
             echo "  SET with a replica -P $pipeline: $server, run $run/$RUNS" >&2
             (
                 while :; do
-                    m=$(offset_of "${!mport}" master_repl_offset)
+                    # The replica first: the master's offset read after it is at least
+                    # what the replica could have had.
                     r=$(offset_of "${!rport}" slave_repl_offset)
+                    m=$(offset_of "${!mport}" master_repl_offset)
                     echo -e "$server\t$pipeline\t$((m - r))"
                     sleep 0.1
                 done
