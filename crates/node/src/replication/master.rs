@@ -403,7 +403,12 @@ async fn stream_to_replica(
             }
         }
         tokio::select! {
-            _ = &mut notified => {}
+            _ = &mut notified => {
+                // Let the connections that are ready run first: their writes go out with
+                // this one in a single send (Redis writes to replicas once per event-loop
+                // turn; a send per write would cost a system call per command).
+                tokio::task::yield_now().await;
+            }
             r = stream.read_buf(input) => {
                 if r? == 0 {
                     return Ok(());
