@@ -190,3 +190,43 @@ fn a_waiter_whose_slot_stops_being_served_gets_redis_error() -> anyhow::Result<(
     }
     Ok(())
 }
+
+#[test]
+fn self_locking_writes_wake_waiters_at_once() -> anyhow::Result<()> {
+    // COPY, MOVE and SORT ... STORE take their own locks; the list they create goes to the
+    // blocked client before any other command runs, as Redis's signalKeyAsReady does.
+    on_both(|server, c| {
+        expect(c, "RPUSH src a b", int(2))?;
+        for (setup, write, key, db, want) in [
+            (None, "COPY src dst", "dst", 0, "a"),
+            (Some("RPUSH mv x"), "MOVE mv 2", "mv", 2, "x"),
+            (None, "SORT src ALPHA STORE st", "st", 0, "a"),
+            (None, "COPY src other DB 3", "other", 3, "a"),
+        ] {
+            if let Some(setup) = setup {
+                expect(c, setup, int(1))?;
+            }
+            let mut waiter = server.client()?;
+            if db != 0 {
+                expect(&mut waiter, &format!("SELECT {db}"), ok())?;
+            }
+            send(&mut waiter, &format!("BLPOP {key} 0"))?;
+            wait_blocked(server, 1)?;
+            // The waiter took the element before the next command (LLEN) ran.
+            c.cmd(&write.split_whitespace().collect::<Vec<_>>())?;
+            expect(c, &format!("SELECT {db}"), ok())?;
+            let len = c.cmd(&["LLEN", key])?;
+            expect(c, "SELECT 0", ok())?;
+            ensure!(
+                waiter.read_frame()? == array(vec![bulk(key), bulk(want)]),
+                "{write}: BLPOP reply"
+            );
+            ensure!(
+                len == int(if key == "mv" { 0 } else { 1 }),
+                "{write}: LLEN {len:?}"
+            );
+            wait_blocked(server, 0)?;
+        }
+        Ok(())
+    })
+}

@@ -446,6 +446,19 @@ fn dispatch(
             if !deferred.is_empty() {
                 serve_deferred(server, db, &settings, deferred, now_ms);
             }
+            if is_write && r.is_ok() && matches!(cmd.run, Run::DataUnlocked(_)) {
+                // COPY, MOVE, SORT ... STORE lock their keys themselves, so the keys they
+                // created for blocked clients were not served under the dispatcher's locks.
+                serve_unlocked_write(
+                    server,
+                    &settings,
+                    cmd.name,
+                    args,
+                    &key_indices,
+                    db_index,
+                    now_ms,
+                );
+            }
             session.blocked = blocked;
             session
                 .exec_log
@@ -533,6 +546,80 @@ fn serve_deferred(
             && next != dst
         {
             pending.push((key, next));
+        }
+    }
+}
+
+/// Serves the clients blocked on keys a self-locking write (COPY, MOVE, SORT ... STORE)
+/// may have created: its key arguments, in its database and in the one it named (MOVE key
+/// db, COPY ... DB db), as Redis's `signalKeyAsReady` does for them.
+fn serve_unlocked_write(
+    server: &Server,
+    settings: &store::StoreSettings,
+    name: &str,
+    args: &[Bytes],
+    key_indices: &[usize],
+    db_index: usize,
+    now_ms: i64,
+) {
+    let mut dbs = vec![db_index];
+    let named = match name {
+        "move" => args.get(2),
+        "copy" => args
+            .iter()
+            .position(|a| a.eq_ignore_ascii_case(b"db"))
+            .and_then(|i| args.get(i + 1)),
+        _ => None,
+    };
+    if let Some(index) = named
+        .and_then(|a| numeric::parse_i64(a))
+        .and_then(|i| usize::try_from(i).ok())
+        && index != db_index
+    {
+        dbs.push(index);
+    }
+    let mut scratch = BytesMut::new();
+    for index in dbs {
+        let Some(db) = server.dbs.get(index) else {
+            continue;
+        };
+        for &i in key_indices {
+            let mut locked = db.lock_keys([&args[i][..]]);
+            if !locked.has_ready() {
+                continue;
+            }
+            let log = server.dbs.write_log();
+            let slots = locked.slots();
+            if log.is_rewriting() {
+                let missing = log.uncaptured(index, &slots);
+                store::snapshot::capture_locked(log, index, &locked, &missing, settings, now_ms);
+            }
+            let mut ctx = Ctx {
+                dbs: &server.dbs,
+                db: &db,
+                db_index: index,
+                locked: &mut locked,
+                now_ms,
+                settings,
+                reply: Reply::new(&mut scratch, resp::Protocol::Resp2),
+                client_id: 0,
+                may_block: false,
+                blocked: None,
+                waker: None,
+                propagation: Default::default(),
+            };
+            let deferred = store::cmd::blocking::serve_ready(&mut ctx);
+            if log.is_enabled() {
+                let commands = std::mem::take(&mut ctx.propagation).commands(&[]);
+                if !commands.is_empty() {
+                    log.append(index, &slots, &commands);
+                }
+            }
+            drop(ctx);
+            drop(locked);
+            if !deferred.is_empty() {
+                serve_deferred(server, &db, settings, deferred, now_ms);
+            }
         }
     }
 }
