@@ -54,6 +54,8 @@ pub struct Aof {
     /// Asks the writer to drain, fsync and stop.
     stop: AtomicBool,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The files and bytes in flight, shared by the writer thread and inline writers.
+    writer_state: Mutex<Option<Writer>>,
     /// A rewrite is running (INFO `aof_rewrite_in_progress`).
     rewriting: AtomicBool,
     rewrite_started_ms: std::sync::atomic::AtomicI64,
@@ -82,6 +84,7 @@ impl Default for Aof {
             current_size: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             writer: Mutex::new(None),
+            writer_state: Mutex::new(None),
             rewriting: AtomicBool::new(false),
             rewrite_started_ms: std::sync::atomic::AtomicI64::new(0),
             last_rewrite_secs: std::sync::atomic::AtomicI64::new(-1),
@@ -125,11 +128,50 @@ impl Aof {
         offset > 0 && self.is_enabled() && *self.durable.borrow() < offset
     }
 
-    /// Waits until the AOF holds `offset` as [`Aof::must_wait`] requires (or the writer
-    /// stopped).
-    pub async fn wait_durable(&self, offset: u64) {
-        let mut rx = self.durable.subscribe();
-        let _ = rx.wait_for(|&done| done >= offset).await;
+    /// Under `everysec` and `no`: writes what the log holds now, on the caller's thread,
+    /// unless someone else is writing. True when the file then holds `offset`.
+    pub fn write_inline(&self, log: &store::write_log::WriteLog, offset: u64) -> bool {
+        if *self.durable.borrow() >= offset {
+            return true;
+        }
+        if self.always.load(Ordering::Acquire) {
+            return false;
+        }
+        let Some(mut guard) = self.writer_state.try_lock() else {
+            return false;
+        };
+        let Some(w) = guard.as_mut() else {
+            return false;
+        };
+        if let Drained::Wrote = w.drain(self, log) {
+            self.durable.send_replace(w.written_offset);
+        }
+        *self.durable.borrow() >= offset
+    }
+
+    /// Waits until the AOF holds `offset` as [`Aof::must_wait`] requires, writing it itself
+    /// when it can ([`Aof::write_inline`]); otherwise the writer thread (or the connection
+    /// writing meanwhile) does.
+    pub async fn wait_written(&self, log: &store::write_log::WriteLog, offset: u64) {
+        loop {
+            if self.write_inline(log, offset) {
+                return;
+            }
+            let mut rx = self.durable.subscribe();
+            if self.always.load(Ordering::Acquire) {
+                let _ = rx.wait_for(|&done| done >= offset).await;
+                return;
+            }
+            // Someone else holds the writer: what they took may not include our bytes, so
+            // look again shortly if they are not written by then.
+            let wait = rx.wait_for(|&done| done >= offset);
+            if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(1), wait).await {
+                return;
+            }
+            if !self.is_enabled() {
+                return;
+            }
+        }
     }
 
     /// The AOF fields of INFO persistence after `aof_enabled` (Redis 7.0's order).
@@ -245,24 +287,31 @@ pub fn start(server: &Arc<Server>) -> anyhow::Result<()> {
     // From here every change is logged: nothing ran between the load and now.
     let log = server.dbs.write_log();
     log.set_enabled(true);
-    log.set_wake_on_append(true);
-    state.durable.send_replace(log.offset());
+    let offset = log.offset();
+    *state.writer_state.lock() = Some(Writer {
+        files: Files {
+            paths,
+            manifest,
+            incr: started.incr,
+        },
+        buffer: Vec::new(),
+        unwritten: Vec::new(),
+        unwritten_end: offset,
+        written_offset: offset,
+        synced_offset: offset,
+    });
+    state.durable.send_replace(offset);
     state.enabled.store(true, Ordering::Release);
     let writer_server = server.clone();
-    let files = Files {
-        paths,
-        manifest,
-        incr: started.incr,
-    };
     let handle = std::thread::Builder::new()
         .name("tessera-aof".into())
-        .spawn(move || writer(writer_server, files))
+        .spawn(move || writer(writer_server))
         .context("starting the AOF writer thread")?;
     *state.writer.lock() = Some(handle);
     Ok(())
 }
 
-/// Stops the writer after it wrote and durable everything logged (shutdown).
+/// Stops the writer after it wrote and fsynced everything logged (shutdown).
 pub fn stop(server: &Server) {
     let state = &server.aof;
     state.stop.store(true, Ordering::Release);
@@ -500,27 +549,91 @@ fn auto_rewrite_due(server: &Server) -> bool {
     growth >= u64::from(percentage)
 }
 
-/// The writer thread: drains the write log into the incremental file, fsyncs by policy, and
-/// finishes rewrites.
-fn writer(server: Arc<Server>, mut files: Files) {
+/// What writing the AOF needs: the open files and the bytes on their way to them. The writer
+/// thread holds it to drain the log, fsync and switch files after a rewrite; under
+/// `everysec` and `no`, a connection whose reply waits for its write takes it too and writes
+/// whatever the log holds itself (no hand-off to the thread and back: the same one write
+/// system call per batch that Redis makes per event-loop turn).
+struct Writer {
+    files: Files,
+    /// The buffer swapped with the log's pending bytes.
+    buffer: Vec<u8>,
+    /// Taken from the log and not yet written (a failed write leaves its bytes here: they
+    /// go first, before anything newer).
+    unwritten: Vec<u8>,
+    /// The log offset after `unwritten`.
+    unwritten_end: u64,
+    /// The log offset the file holds.
+    written_offset: u64,
+    /// The log offset the file is fsynced through.
+    synced_offset: u64,
+}
+
+/// What one drain did.
+enum Drained {
+    Nothing,
+    Wrote,
+    Failed(std::io::Error),
+}
+
+impl Writer {
+    /// Takes what the log holds and writes it to the incremental file.
+    fn drain(&mut self, state: &Aof, log: &store::write_log::WriteLog) -> Drained {
+        if self.unwritten.is_empty() {
+            self.unwritten_end = log.take_into(&mut self.buffer, Duration::ZERO);
+            std::mem::swap(&mut self.unwritten, &mut self.buffer);
+        }
+        if self.unwritten.is_empty() {
+            return Drained::Nothing;
+        }
+        match write_out(
+            &mut self.files.incr.file,
+            &mut self.unwritten,
+            &state.current_size,
+        ) {
+            Err(e) => {
+                state.last_write_ok.store(false, Ordering::Release);
+                // strerror's text, as Redis shows it (without Rust's "(os error N)").
+                let text = e.to_string();
+                let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+                *state.write_error.lock() = Some(text);
+                Drained::Failed(e)
+            }
+            Ok(()) => {
+                if !state.last_write_ok.swap(true, Ordering::AcqRel) {
+                    *state.write_error.lock() = None;
+                    tracing::warn!("AOF write error looks solved, Redis can write again.");
+                }
+                self.written_offset = self.unwritten_end;
+                Drained::Wrote
+            }
+        }
+    }
+}
+
+/// The writer thread: drains the write log into the incremental file (what connections did
+/// not write themselves), fsyncs by policy, and finishes rewrites.
+fn writer(server: Arc<Server>) {
     let state = &server.aof;
     let log = server.dbs.write_log();
     let mut last_fsync = Instant::now();
-    let mut unsynced = false;
-    let mut written_offset = log.offset();
     let mut last_auto_check = Instant::now();
-    let mut buffer: Vec<u8> = Vec::new();
-    let mut unwritten: Vec<u8> = Vec::new();
-    let mut unwritten_end = written_offset;
     loop {
         let finished = state.finished_base.lock().take();
         if let Some(base) = finished {
-            if unsynced && let Err(e) = files.incr.file.sync_data() {
+            let mut guard = state.writer_state.lock();
+            let Some(w) = guard.as_mut() else {
+                return;
+            };
+            if w.written_offset > w.synced_offset
+                && let Err(e) = w.files.incr.file.sync_data()
+            {
                 tracing::warn!(error = %e, "fsync of the AOF file failed");
             }
-            written_offset = complete_rewrite(&server, &mut files, base);
-            unsynced = false;
-            state.durable.send_replace(written_offset);
+            w.written_offset = complete_rewrite(&server, &mut w.files, base);
+            w.unwritten_end = w.written_offset;
+            w.synced_offset = w.written_offset;
+            state.durable.send_replace(w.written_offset);
         }
         if last_auto_check.elapsed() >= Duration::from_millis(100) {
             last_auto_check = Instant::now();
@@ -532,63 +645,52 @@ fn writer(server: Arc<Server>, mut files: Files) {
                 }
             }
         }
-        let incr = &mut files.incr;
         let stopping = state.stop.load(Ordering::Acquire);
-        // Replies wait for their writes to reach the file (Redis writes its AOF buffer before
-        // it answers, once per event-loop turn), so every append wakes this thread; writes
-        // that arrive while it is busy go out together in the next turn.
-        let wait = if stopping {
-            Duration::ZERO
-        } else {
-            Duration::from_millis(100)
-        };
-        // Bytes a failed write left are written first, before anything newer: the file
-        // never skips a command, and the replies waiting on them wait on.
-        if unwritten.is_empty() {
-            unwritten_end = log.take_into(&mut buffer, wait);
-            std::mem::swap(&mut unwritten, &mut buffer);
-        }
-        let had_bytes = !unwritten.is_empty();
-        if had_bytes {
-            if let Err(e) = write_out(&mut incr.file, &mut unwritten, &state.current_size) {
-                state.last_write_ok.store(false, Ordering::Release);
-                // strerror's text, as Redis shows it (without Rust's "(os error N)").
-                let text = e.to_string();
-                let text = text.split(" (os error").next().unwrap_or(&text).to_string();
-                *state.write_error.lock() = Some(text);
-                tracing::warn!(
-                    path = %incr.path.display(),
-                    error = %e,
-                    pending = unwritten.len(),
-                    "Error writing to the AOF file (will retry; writes are refused meanwhile)"
-                );
-                if state.always.load(Ordering::Acquire) {
-                    tracing::error!(
-                        "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting..."
-                    );
-                    std::process::exit(1);
-                }
-                if stopping {
-                    tracing::warn!("Exiting with AOF bytes that could not be written");
-                    return;
-                }
-                // As Redis: the replies already computed go out (the writes are in memory
-                // and will reach the file when the retry succeeds), new writes are refused
-                // with MISCONF until then. Holding the replies would hang those clients for
-                // as long as the disk stays full.
-                state.durable.send_replace(unwritten_end);
-                std::thread::sleep(Duration::from_secs(1));
-                continue;
-            }
-            if !state.last_write_ok.swap(true, Ordering::AcqRel) {
-                *state.write_error.lock() = None;
-                tracing::warn!("AOF write error looks solved, Redis can write again.");
-            }
-            written_offset = unwritten_end;
-            unsynced = true;
-        }
         let always = state.always.load(Ordering::Acquire);
+        // Under `always` replies wait for the fsync this thread makes: every append wakes
+        // it, and writes that arrive while it is busy share the next write and fsync. Under
+        // the other policies connections write their own batches; this thread picks up
+        // what is left every 10 ms and fsyncs once a second.
+        log.set_wake_on_append(always);
+        let wait = match (stopping, always) {
+            (true, _) => Duration::ZERO,
+            (false, true) => Duration::from_millis(100),
+            (false, false) => Duration::from_millis(10),
+        };
+        log.wait_pending(wait);
+        let mut guard = state.writer_state.lock();
+        let Some(w) = guard.as_mut() else {
+            return;
+        };
+        let drained = w.drain(state, log);
+        if let Drained::Failed(e) = &drained {
+            tracing::warn!(
+                path = %w.files.incr.path.display(),
+                error = %e,
+                pending = w.unwritten.len(),
+                "Error writing to the AOF file (will retry; writes are refused meanwhile)"
+            );
+            if always {
+                tracing::error!(
+                    "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting..."
+                );
+                std::process::exit(1);
+            }
+            if stopping {
+                tracing::warn!("Exiting with AOF bytes that could not be written");
+                return;
+            }
+            // As Redis: the replies already computed go out (the writes are in memory and
+            // will reach the file when the retry succeeds), new writes are refused with
+            // MISCONF until then. Holding the replies would hang those clients for as long
+            // as the disk stays full.
+            state.durable.send_replace(w.unwritten_end);
+            drop(guard);
+            std::thread::sleep(Duration::from_secs(1));
+            continue;
+        }
         let policy = server.config.read().appendfsync;
+        let unsynced = w.written_offset > w.synced_offset;
         let due = match policy {
             config::AppendFsync::Always => unsynced,
             config::AppendFsync::Everysec => {
@@ -597,25 +699,47 @@ fn writer(server: Arc<Server>, mut files: Files) {
             config::AppendFsync::No => stopping && unsynced,
         };
         if due {
-            if let Err(e) = incr.file.sync_data() {
-                tracing::warn!(path = %incr.path.display(), error = %e, "fsync of the AOF file failed");
-                if always {
-                    tracing::error!(
-                        "Can't recover from AOF fsync error when the AOF fsync policy is 'always'. Exiting..."
-                    );
-                    std::process::exit(1);
-                }
+            let upto = w.written_offset;
+            let path = w.files.incr.path.clone();
+            // Under `always` the fsync is part of the reply's wait: done holding the writer.
+            // Otherwise on a second handle of the file, so connections go on writing.
+            let synced = if always {
+                w.files.incr.file.sync_data()
             } else {
-                unsynced = false;
-                last_fsync = Instant::now();
+                let handle = w.files.incr.file.try_clone();
+                drop(guard);
+                let synced = handle.and_then(|f| f.sync_data());
+                guard = state.writer_state.lock();
+                synced
+            };
+            let Some(w) = guard.as_mut() else {
+                return;
+            };
+            match synced {
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "fsync of the AOF file failed");
+                    if always {
+                        tracing::error!(
+                            "Can't recover from AOF fsync error when the AOF fsync policy is 'always'. Exiting..."
+                        );
+                        std::process::exit(1);
+                    }
+                }
+                Ok(()) => {
+                    w.synced_offset = w.synced_offset.max(upto);
+                    last_fsync = Instant::now();
+                }
             }
         }
-        if !unsynced || !always {
+        let Some(w) = guard.as_mut() else {
+            return;
+        };
+        if !always || w.synced_offset >= w.written_offset {
             // Replies are released once what they wrote is in the file, and under `always`
-            // once it is durable.
-            state.durable.send_replace(written_offset);
+            // once it is fsynced.
+            state.durable.send_replace(w.written_offset);
         }
-        if stopping && !had_bytes {
+        if stopping && matches!(drained, Drained::Nothing) {
             return;
         }
     }

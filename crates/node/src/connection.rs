@@ -394,7 +394,10 @@ async fn connection_loop(
                     if let Some((numreplicas, timeout_ms)) = session.wait.take() {
                         if !output.is_empty() {
                             if server.aof.must_wait(session.log_offset) {
-                                server.aof.wait_durable(session.log_offset).await;
+                                server
+                                    .aof
+                                    .wait_written(server.dbs.write_log(), session.log_offset)
+                                    .await;
                             }
                             stream.write_all(&output).await?;
                             output.clear();
@@ -409,7 +412,10 @@ async fn connection_loop(
                         // then wait for its key (Redis stops reading the client meanwhile).
                         if !output.is_empty() {
                             if server.aof.must_wait(session.log_offset) {
-                                server.aof.wait_durable(session.log_offset).await;
+                                server
+                                    .aof
+                                    .wait_written(server.dbs.write_log(), session.log_offset)
+                                    .await;
                             }
                             stream.write_all(&output).await?;
                             output.clear();
@@ -458,7 +464,10 @@ async fn connection_loop(
             // `appendfsync always`: no reply goes out before the writes it acknowledges are
             // durable (all of this batch's, with one wait).
             if server.aof.must_wait(session.log_offset) {
-                server.aof.wait_durable(session.log_offset).await;
+                server
+                    .aof
+                    .wait_written(server.dbs.write_log(), session.log_offset)
+                    .await;
             }
             stream.write_all(&output).await?;
             server

@@ -640,14 +640,11 @@ impl WriteLog {
             (Vec::new(), Vec::new())
         } else {
             rw.base.eof();
-            if rw.kind == CaptureKind::AofRewrite
-                && let Some(db) = inner.selected_db
-                && rw.stream_db != Some(db)
-            {
-                // The new file goes on with the log's next bytes: it must be in the
-                // database the log last selected.
-                let index = itoa::Buffer::new().format(db).as_bytes().to_vec();
-                encode(&mut rw.stream, &[b"SELECT".as_slice(), &index]);
+            if rw.kind == CaptureKind::AofRewrite {
+                // The new file goes on with the log's next bytes, which then start with a
+                // SELECT (as Redis's next command after a rewrite); for readers of the
+                // history it is a redundant one.
+                inner.selected_db = None;
             }
             (std::mem::take(&mut rw.stream), rw.base.take_buffer())
         };
@@ -671,6 +668,14 @@ impl WriteLog {
         let mut out = Vec::new();
         let end = self.take_into(&mut out, wait);
         (out, end)
+    }
+
+    /// Waits up to `wait` until something is pending for the consumer (without taking it).
+    pub fn wait_pending(&self, wait: Duration) {
+        let mut inner = self.inner.lock();
+        if inner.pending.is_empty() && !wait.is_zero() {
+            let _ = self.appended.wait_for(&mut inner, wait);
+        }
     }
 
     /// [`WriteLog::take`] into `out` (cleared first): the two buffers are swapped, so a
@@ -957,10 +962,10 @@ mod rewrite_tests {
         assert!(out.old_pending.windows(5).any(|w| w == b"later"));
         assert_eq!(out.offset, log.offset());
         assert!(!log.is_rewriting());
-        // After the switch the stream continues in database 4, without a new SELECT.
+        // After the switch the next command selects its database again.
         log.append(4, &[1], &[vec![b"DEL".as_slice(), b"new"]]);
         let (bytes, _) = log.take(Duration::ZERO);
-        assert!(bytes.starts_with(b"*2\r\n$3\r\nDEL"));
+        assert!(bytes.starts_with(b"*2\r\n$6\r\nSELECT\r\n$1\r\n4\r\n*2\r\n$3\r\nDEL"));
     }
 
     #[test]
