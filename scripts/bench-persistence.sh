@@ -9,6 +9,8 @@
 # - Memory during BGSAVE under a write load: the largest proportional set size (PSS, from
 #   /proc/<pid>/smaps_rollup) of the server's processes while the save runs, summed over
 #   Redis's parent and fork child, against the PSS before the save.
+# - Write latency while BGSAVE and then BGREWRITEAOF run under a write load: a probe
+#   client's SET latencies (p50, p99, max) before and during each.
 #
 # Knobs (environment): BENCH_RUNS (3), BENCH_PERSIST_KEYS (1000000), BENCH_N_AOF_P1 (100000),
 # BENCH_N_AOF_P16 (600000), TESSERA (the binary; default target/release/tessera-server).
@@ -234,6 +236,88 @@ for server in redis tessera; do
     kill "$load" 2>/dev/null || true
     wait "$load" 2>/dev/null || true
     python3 -c "print(f'| $server | {$before/1048576:.1f} MiB | {$peak/1048576:.1f} MiB | {($peak-$before)/1048576:.1f} MiB | $took |')"
+    stop "$server"
+done
+echo
+
+# ---- write latency during BGSAVE and BGREWRITEAOF -------------------------------------------
+# A probe client sends one SET at a time (every 2 ms) and records each reply's latency while
+# 4 other clients write at -P 4 (a load that leaves the CPUs some room, so that the probe
+# sees stalls the save or rewrite cause rather than the load generator's scheduling); BGSAVE
+# and then BGREWRITEAOF run one after the other.
+PROBE="$WORK/probe.py"
+cat >"$PROBE" <<'PY'
+import socket, sys, time
+port, out = int(sys.argv[1]), sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port))
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+f = s.makefile("rb")
+cmd = b"*3\r\n$3\r\nSET\r\n$5\r\nprobe\r\n$1\r\nv\r\n"
+with open(out, "w") as log:
+    while True:
+        t0 = time.perf_counter()
+        s.sendall(cmd)
+        if f.readline() != b"+OK\r\n":
+            break
+        t1 = time.perf_counter()
+        log.write(f"{time.time():.6f} {(t1 - t0) * 1000:.3f}\n")
+        log.flush()
+        time.sleep(0.002)
+PY
+echo "### Write latency while BGSAVE and BGREWRITEAOF run ($KEYS keys, appendfsync everysec, 4 clients writing at -P 4)"
+echo
+echo "One probe client sends a SET every 2 ms and times each reply (ms):"
+echo
+echo "| server | phase | probe writes | p50 | p99 | max |"
+echo "|---|---|---|---|---|---|"
+in_progress() {
+    cli "$1" info persistence | tr -d '\r' | grep -c "^$2:1" || true
+}
+for server in redis tessera; do
+    binary=redis-server
+    [[ $server == tessera ]] && binary="$TESSERA"
+    dir="$WORK/latency-$server"
+    start "$server" "$binary" "$dir" --save "" --appendonly yes --appendfsync everysec
+    port_var="PORT_$server"
+    port=${!port_var}
+    cli "$port" --pipe <"$KEYFILE" >/dev/null
+    # Let the automatic rewrite the load may have started end first.
+    while [[ $(in_progress "$port" aof_rewrite_in_progress) == 1 ]]; do sleep 0.1; done
+    redis-benchmark -h 127.0.0.1 -p "$port" -c 4 -r "$KEYS" -d 16 -n 100000000 -P 4 -t set \
+        >/dev/null 2>&1 &
+    load=$!
+    python3 "$PROBE" "$port" "$WORK/probe-$server.txt" &
+    probe=$!
+    sleep 2
+    marks=("$(date +%s.%N)")
+    cli "$port" bgsave >/dev/null
+    sleep 0.05
+    while [[ $(in_progress "$port" rdb_bgsave_in_progress) == 1 ]]; do sleep 0.02; done
+    marks+=("$(date +%s.%N)")
+    sleep 1
+    marks+=("$(date +%s.%N)")
+    cli "$port" bgrewriteaof >/dev/null
+    sleep 0.05
+    while [[ $(in_progress "$port" aof_rewrite_in_progress) == 1 ]]; do sleep 0.02; done
+    marks+=("$(date +%s.%N)")
+    kill "$probe" "$load" 2>/dev/null || true
+    wait "$probe" "$load" 2>/dev/null || true
+    python3 - "$WORK/probe-$server.txt" "$server" "${marks[@]}" <<'PY'
+import statistics, sys
+path, server, *marks = sys.argv[1:]
+m = [float(x) for x in marks]
+rows = [tuple(map(float, line.split())) for line in open(path) if len(line.split()) == 2]
+def phase(name, lo, hi):
+    xs = sorted(lat for t, lat in rows if lo <= t <= hi)
+    if not xs:
+        print(f"| {server} | {name} | 0 | | | |")
+        return
+    p99 = xs[min(len(xs) - 1, int(len(xs) * 0.99))]
+    print(f"| {server} | {name} | {len(xs)} | {statistics.median(xs):.2f} | {p99:.2f} | {xs[-1]:.2f} |")
+phase("before (writes only)", m[0] - 1.5, m[0])
+phase("during BGSAVE", m[0], m[1])
+phase("during BGREWRITEAOF", m[2], m[3])
+PY
     stop "$server"
 done
 echo

@@ -399,6 +399,10 @@ fn write_rewrite_base(server: &Server) -> anyhow::Result<(std::path::PathBuf, Fi
         let _ = std::fs::remove_file(&temp);
         anyhow::bail!("the rewrite was abandoned");
     }
+    // Synced here, off the writer: installing the base (under the writer, which replies
+    // wait on) then only has its last bytes to sync.
+    file.sync_data()
+        .with_context(|| format!("fsync of {}", temp.display()))?;
     Ok((temp, file))
 }
 
