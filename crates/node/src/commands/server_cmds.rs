@@ -625,15 +625,16 @@ pub fn debug(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
         ACTIVE_EXPIRE_DISABLED.store(!on, Ordering::Relaxed);
         Ok(ctx.reply.ok())
     } else if is(sub, "DIGEST") && args.len() == 2 {
-        let digest = store::digest::dataset_digest(&ctx.server.dbs, crate::server::unix_ms());
+        let digest = store::digest::dataset_digest(&ctx.server.dbs);
         Ok(ctx.reply.simple(store::digest::hex(&digest).as_bytes()))
     } else if is(sub, "DIGEST-VALUE") {
-        let now = crate::server::unix_ms();
         let db = ctx.session.db.clone();
         let w = ctx.reply.array(args.len() - 2);
         for key in &args[2..] {
-            let mut guard = db.lock_slot(slot_map::key_slot(key));
-            let digest = store::digest::key_value_digest(guard.get(key, now));
+            // As Redis (a plain dictFind): the stored value, expired or not, and nothing
+            // is deleted.
+            let guard = db.lock_slot(slot_map::key_slot(key));
+            let digest = store::digest::key_value_digest(guard.peek(key));
             drop(guard);
             let _ = ctx.reply.simple(store::digest::hex(&digest).as_bytes());
         }
@@ -641,8 +642,9 @@ pub fn debug(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     } else if is(sub, "OBJECT") && args.len() == 3 {
         let now = crate::server::unix_ms();
         let db = ctx.session.db.clone();
-        let mut guard = db.lock_slot(slot_map::key_slot(&args[2]));
-        let Some(e) = guard.get(&args[2], now) else {
+        // A plain lookup as Redis's dictFind: an expired key is shown, not deleted.
+        let guard = db.lock_slot(slot_map::key_slot(&args[2]));
+        let Some(e) = guard.peek(&args[2]) else {
             return Err(CmdError::NoSuchKey);
         };
         let clock = e.clock();
