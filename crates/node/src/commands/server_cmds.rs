@@ -195,6 +195,9 @@ pub fn config_get(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(w)
 }
 
+/// Redis's CONFIG_REPL_BACKLOG_MIN_SIZE.
+const REPL_BACKLOG_MIN_SIZE: u64 = 16 * 1024;
+
 pub fn config_set(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     if !args.len().is_multiple_of(2) {
         return Err(CmdError::Syntax);
@@ -213,6 +216,11 @@ pub fn config_set(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
         let changed = cfg
             .set_from(&pairs, origin)
             .map_err(|e| CmdError::Raw(e.to_string()))?;
+        // Redis's `updateReplBacklogSize`: the backlog is never smaller than 16 KiB
+        // (CONFIG_REPL_BACKLOG_MIN_SIZE); only CONFIG SET applies it, not the startup value.
+        if changed.contains(&"repl-backlog-size") && cfg.repl_backlog_size < REPL_BACKLOG_MIN_SIZE {
+            cfg.repl_backlog_size = REPL_BACKLOG_MIN_SIZE;
+        }
         // Effects the server applies itself; a failure undoes the whole CONFIG SET, as Redis's
         // apply functions do.
         if changed.contains(&"appendonly") && cfg.appendonly != before.appendonly {
