@@ -147,6 +147,8 @@ pub async fn serve_replica(
             .store(unix_ms(), Ordering::Relaxed);
     }
     drop(replicas);
+    // As Redis when it frees a replica: `min-replicas-to-write` counts it no more at once.
+    repl.refresh_good_replicas(unix_ms());
     repl.acked.notify_waiters();
     tracing::info!(replica = %format!("{ip}:{}", hello.listening_port), "Connection with replica lost.");
     result
