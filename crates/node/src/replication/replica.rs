@@ -410,11 +410,22 @@ async fn stream_from_master(
         l.state = LinkState::Connected;
         l.last_io_ms = unix_ms();
     });
-    let mut session = crate::append_only::replay_session(server)?;
+    let nowhere = std::net::SocketAddr::from(([0, 0, 0, 0], 0));
+    let mut session = crate::append_only::replay_session_at(
+        server,
+        conn.stream.peer_addr().unwrap_or(nowhere),
+        conn.stream.local_addr().unwrap_or(nowhere),
+    )?;
     session
         .handle
         .kind
         .store(crate::clients::KIND_MASTER, Ordering::Relaxed);
+    // Unregistered however the link ends: this future is dropped mid-await when the master
+    // changes (REPLICAOF), and the client must not stay listed (CLIENT LIST/KILL).
+    let _registered = Registered {
+        server,
+        id: session.id,
+    };
     let handle = session.handle.clone();
     let mut parser = RequestParser::default();
     let mut args: Vec<Bytes> = Vec::new();
@@ -427,7 +438,7 @@ async fn stream_from_master(
     let mut raw: Vec<u8> = conn.input.to_vec();
     let mut ack = tokio::time::interval(Duration::from_secs(1));
     let mut out = BytesMut::new();
-    let result = async {
+    async {
         loop {
             // Apply every whole command read so far.
             loop {
@@ -499,7 +510,17 @@ async fn stream_from_master(
             }
         }
     }
-    .await;
-    server.clients.unregister(session.id);
-    result
+    .await
+}
+
+/// The master link's entry in the client registry, removed when dropped.
+struct Registered<'a> {
+    server: &'a Server,
+    id: u64,
+}
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        self.server.clients.unregister(self.id);
+    }
 }
