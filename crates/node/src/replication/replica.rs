@@ -194,14 +194,10 @@ async fn run_link(
         tracing::info!("(Non critical) Master does not understand REPLCONF capa: {reply}");
     }
     let log = server.dbs.write_log();
-    let (id, offset) = {
-        let offset = log.offset();
-        if offset == 0 {
-            ("?".to_string(), "-1".to_string())
-        } else {
-            (repl.ids.lock().id.clone(), (offset + 1).to_string())
-        }
-    };
+    // Always our history's ID and next offset, as Redis's replicas (a master that becomes a
+    // replica caches itself as its master): at offset 0 too, since a node promoted at 0
+    // holds our history under its secondary ID and can continue it.
+    let (id, offset) = (repl.ids.lock().id.clone(), (log.offset() + 1).to_string());
     conn.send(&[b"PSYNC", id.as_bytes(), offset.as_bytes()])
         .await?;
     let reply = loop {
