@@ -272,6 +272,11 @@ async fn full_sync(
         }
         Err(e) => return Err(std::io::Error::other(e)),
     };
+    if session.handle.killed.load(Ordering::Acquire) {
+        // The snapshot may hold writes of a history that began after the kill (this node's
+        // ID changed): without its end mark, the replica never loads it.
+        return Err(std::io::Error::other("the replica was disconnected"));
+    }
     if hello.capa_eof {
         stream.write_all(mark.as_bytes()).await?;
     }
@@ -364,7 +369,14 @@ async fn stream_to_replica(
         tokio::pin!(notified);
         notified.as_mut().enable();
         buf.clear();
-        match log.read_history(reader, next, 1 << 20, &mut buf) {
+        let read = log.read_history(reader, next, 1 << 20, &mut buf);
+        // Killed (CLIENT KILL, or this node's history changed: a new ID or a full sync of
+        // its own): nothing read may go out, as it may be of the new history, appended only
+        // after the kill.
+        if session.handle.killed.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        match read {
             HistoryRead::Read(end) => {
                 if !buf.is_empty() {
                     stream.write_all(&buf).await?;

@@ -239,7 +239,20 @@ pub fn become_master(server: &Server) {
     log.set_follows_master(false);
     let offset = log.offset();
     repl.ids.lock().promote(offset);
+    // Our replicas must learn the new ID (Redis `replicationUnsetMaster`): they reconnect
+    // and continue under it.
+    disconnect_replicas(server);
     tracing::warn!(offset, "MASTER MODE enabled");
+}
+
+/// Drops every replica link (Redis `disconnectSlaves`): each reconnects and PSYNCs, which
+/// tells it this node's new replication ID or history.
+pub fn disconnect_replicas(server: &Server) {
+    for client in server.clients.all() {
+        if client.kind.load(Ordering::Relaxed) == crate::clients::KIND_REPLICA {
+            client.kill();
+        }
+    }
 }
 
 /// The replication cron (once a second): PING to replicas every `repl-ping-replica-period`,

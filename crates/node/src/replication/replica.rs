@@ -222,8 +222,12 @@ async fn run_link(
                 ids.id2 = std::mem::replace(&mut ids.id, new_id);
                 ids.second_offset = offset as i64 + 1;
                 tracing::info!("Master replication ID changed to {}", ids.id);
+                drop(ids);
+                // Our replicas must learn the new ID: they reconnect and PSYNC.
+                super::disconnect_replicas(server);
+            } else {
+                drop(ids);
             }
-            drop(ids);
             tracing::info!(
                 "Successful partial resynchronization with master. MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization."
             );
@@ -245,6 +249,9 @@ async fn full_sync(
 ) -> anyhow::Result<()> {
     let repl = &server.replication;
     let started = unix_ms();
+    // Our history is about to be replaced: our replicas resync with us once we have the
+    // new one (until then they get -NOMASTERLINK).
+    super::disconnect_replicas(server);
     repl.update_link(generation, |l| {
         l.state = LinkState::Sync;
         l.sync_started_ms = started;
