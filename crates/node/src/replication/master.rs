@@ -123,8 +123,14 @@ pub async fn serve_replica(
                     repl.sync_partial_err.fetch_add(1, Ordering::Relaxed);
                 }
                 repl.sync_full.fetch_add(1, Ordering::Relaxed);
+                let ids = repl.ids.lock().clone();
                 tracing::info!(
                     replica = %format!("{ip}:{}", hello.listening_port),
+                    asked = ?request.psync,
+                    id = %ids.id,
+                    id2 = %ids.id2,
+                    second_offset = ids.second_offset,
+                    backlog = ?log.history_range(),
                     "Full resync: {reason}"
                 );
                 full_sync(server, stream, session, &mut parser, &mut input, &hello).await?
