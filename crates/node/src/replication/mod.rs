@@ -75,6 +75,10 @@ pub struct Replication {
     pub sync_partial_err: AtomicU64,
     /// Stretches of the stream full syncs filled (log offsets), newest last.
     pub filled: Mutex<Vec<(u64, u64)>>,
+    /// The database the master's stream has selected where this replica's log ends: a
+    /// partial resync continues in it (Redis keeps it in its cached master), since the
+    /// master sends no SELECT when it continues.
+    pub stream_db: std::sync::atomic::AtomicUsize,
     /// Replicas whose last acknowledgement is within `min-replicas-max-lag`.
     pub good_replicas: AtomicU64,
     /// When the last replica went away (unix ms; 0: one is connected or none ever was).
@@ -101,6 +105,7 @@ impl Default for Replication {
             sync_partial_ok: AtomicU64::new(0),
             sync_partial_err: AtomicU64::new(0),
             filled: Mutex::new(Vec::new()),
+            stream_db: std::sync::atomic::AtomicUsize::new(0),
             good_replicas: AtomicU64::new(0),
             no_replicas_since_ms: AtomicI64::new(0),
             is_replica: AtomicBool::new(false),

@@ -335,6 +335,8 @@ async fn full_sync(
     loaded??;
     let log = server.dbs.write_log();
     log.reset_offset(offset);
+    // The stream after a snapshot starts with a SELECT.
+    repl.stream_db.store(0, Ordering::Relaxed);
     repl.ids.lock().follow(id);
     tracing::info!(
         ms = unix_ms() - started,
@@ -436,55 +438,74 @@ async fn stream_from_master(
         proto_max_bulk_len: server.config.read().proto_max_bulk_len,
         ..Limits::default()
     };
-    // The bytes read and not yet appended to our log (whole commands are appended once
-    // applied; a partial one waits).
-    let mut raw: Vec<u8> = conn.input.to_vec();
-    let mut ack = tokio::time::interval(Duration::from_secs(1));
+    // A partial resync continues in the database the stream had selected.
     let mut out = BytesMut::new();
+    let db = repl.stream_db.load(Ordering::Relaxed);
+    if db != 0 {
+        let index = Bytes::from(db.to_string());
+        crate::commands::execute(
+            server,
+            &mut session,
+            &[Bytes::from_static(b"SELECT"), index],
+            &mut out,
+            unix_ms(),
+        );
+    }
+    // The bytes read and not yet appended to our log. Whole commands are appended once
+    // applied, but not inside a MULTI block: until its EXEC, the offset stays before the
+    // MULTI, so that if the link breaks meanwhile (the queued commands are dropped with
+    // the session) the master sends the whole block again, as Redis's replica does (its
+    // reploff does not move inside a transaction).
+    let mut raw: Vec<u8> = conn.input.to_vec();
+    // How many bytes of `raw` end at a command applied outside a transaction.
+    let mut safe = 0usize;
+    let mut ack = tokio::time::interval(Duration::from_secs(1));
     async {
         loop {
             // Apply every whole command read so far.
             loop {
                 match parser.parse(&mut conn.input, &limits, &mut args) {
                     Ok(true) => {
-                        if args.is_empty() {
-                            continue;
-                        }
-                        if args.len() >= 2
+                        let getack = args.len() >= 2
                             && args[0].eq_ignore_ascii_case(b"replconf")
-                            && args[1].eq_ignore_ascii_case(b"getack")
+                            && args[1].eq_ignore_ascii_case(b"getack");
+                        // Empty lines (filler), PINGs and GETACK do nothing here.
+                        if !args.is_empty() && !getack && !args[0].eq_ignore_ascii_case(b"ping")
                         {
-                            let consumed = raw.len() - conn.input.len();
-                            let offset = log.append_raw(&raw[..consumed]);
-                            raw.drain(..consumed);
+                            out.clear();
+                            store::keyspace::as_master_stream(|| {
+                                crate::commands::execute(
+                                    server,
+                                    &mut session,
+                                    &args,
+                                    &mut out,
+                                    unix_ms(),
+                                )
+                            });
+                            if let Some((waiter, _)) = session.blocked.take() {
+                                waiter.cancel();
+                            }
+                        }
+                        if !session.tx.in_multi() {
+                            safe = raw.len() - conn.input.len();
+                        }
+                        if getack {
+                            let offset = log.append_raw(&raw[..safe]);
+                            raw.drain(..safe);
+                            safe = 0;
+                            repl.stream_db.store(session.db_index, Ordering::Relaxed);
                             send_ack(&mut conn, offset).await?;
-                            continue;
-                        }
-                        if args[0].eq_ignore_ascii_case(b"ping") {
-                            continue;
-                        }
-                        out.clear();
-                        store::keyspace::as_master_stream(|| {
-                            crate::commands::execute(
-                                server,
-                                &mut session,
-                                &args,
-                                &mut out,
-                                unix_ms(),
-                            )
-                        });
-                        if let Some((waiter, _)) = session.blocked.take() {
-                            waiter.cancel();
                         }
                     }
                     Ok(false) => break,
                     Err(e) => bail!("protocol error in the master's stream: {e}"),
                 }
             }
-            let consumed = raw.len() - conn.input.len();
-            if consumed > 0 {
-                log.append_raw(&raw[..consumed]);
-                raw.drain(..consumed);
+            if safe > 0 {
+                log.append_raw(&raw[..safe]);
+                raw.drain(..safe);
+                safe = 0;
+                repl.stream_db.store(session.db_index, Ordering::Relaxed);
             }
             let applied = log.offset();
             repl.update_link(generation, |l| l.read_offset = applied + raw.len() as u64);
