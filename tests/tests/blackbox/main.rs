@@ -33,6 +33,10 @@
 //!   (redis-check-rdb, DEBUG DIGEST, encodings, TTLs), RESTORE's options and errors, BGSAVE
 //!   under 50 writers, -LOADING, save rules, SHUTDOWN/SIGTERM/kill -9, MISCONF, corrupt and
 //!   stream dumps refused at startup, DEBUG RELOAD, FLUSHALL.
+//! - `replication`: full sync under 50 writers, partial resync after a killed link, full
+//!   resync past the backlog, WAIT / min-replicas-to-write / READONLY / expired keys on a
+//!   replica / ROLE beside Redis, replication with redis-server both ways, and a psync2-style
+//!   topology shuffle.
 
 mod blocking;
 mod clients;
@@ -44,6 +48,7 @@ mod expiry;
 mod keys;
 mod persistence;
 mod pubsub;
+mod replication;
 mod server;
 mod startup;
 mod strings;
