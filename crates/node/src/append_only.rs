@@ -891,11 +891,21 @@ fn replay(
 /// The client the AOF's commands run as (Redis's fake AOF client).
 pub(crate) fn replay_session(server: &Server) -> anyhow::Result<Session> {
     let nowhere = std::net::SocketAddr::from(([0, 0, 0, 0], 0));
+    replay_session_at(server, nowhere, nowhere)
+}
+
+/// [`replay_session`] for a stream from `peer` received on `local` (a replica's link to its
+/// master, which CLIENT LIST shows with these addresses as Redis does).
+pub(crate) fn replay_session_at(
+    server: &Server,
+    peer: std::net::SocketAddr,
+    local: std::net::SocketAddr,
+) -> anyhow::Result<Session> {
     let db = server.dbs.get(0).context("no database 0")?;
-    let handle = server.clients.register(nowhere, nowhere, unix_ms());
+    let handle = server.clients.register(peer, local, unix_ms());
     Ok(Session {
         id: handle.id,
-        peer: nowhere,
+        peer,
         db_index: 0,
         db,
         db_generation: server.dbs.generation(),

@@ -65,6 +65,11 @@ pub fn kind_named(name: &[u8]) -> Option<u8> {
 impl ClientHandle {
     pub fn kill(&self) {
         self.killed.store(true, Ordering::Release);
+        // Every registered waiter: a connection turned into a replica link has two (its
+        // command loop's, registered once and idle while the link runs, and the link's
+        // own), and `notify_one` alone would wake the idle one. The permit covers a waiter
+        // not registered yet.
+        self.kill_notify.notify_waiters();
         self.kill_notify.notify_one();
     }
 }

@@ -114,6 +114,20 @@ fn applying_master_stream() -> bool {
     MASTER_STREAM.with(|m| m.get())
 }
 
+thread_local! {
+    /// The log offset after the last expiry deletion logged on this thread (0: none since
+    /// [`take_expiry_log_end`]).
+    static EXPIRY_LOGGED_TO: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The log offset after the expiry deletions logged on this thread since the last call, if
+/// any: a command that found keys expired (a read too) logged their DELs, and its client's
+/// WAIT must cover them (Redis sets `c->woff` after any command that propagated).
+pub fn take_expiry_log_end() -> Option<u64> {
+    let end = EXPIRY_LOGGED_TO.with(|c| c.replace(0));
+    (end > 0).then_some(end)
+}
+
 /// One database: 16384 locked slot tables.
 pub struct Keyspace {
     slots: Box<[Mutex<SlotTable>]>,
@@ -184,8 +198,10 @@ impl Keyspace {
     /// Logs the deletion of an expired key as `DEL` (Redis propagates expiry as a deletion).
     fn log_expired(&self, slot: Slot, key: &[u8]) {
         if self.log.is_enabled() {
-            self.log
+            let end = self
+                .log
                 .append(self.index(), &[slot], &[[b"DEL".as_slice(), key]]);
+            EXPIRY_LOGGED_TO.with(|c| c.set(end));
         }
     }
 

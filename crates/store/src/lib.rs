@@ -165,6 +165,14 @@ impl Ctx<'_, '_> {
     pub fn clock(&self) -> u32 {
         clock::initial(self.settings, self.now_ms)
     }
+
+    /// Redis `checkAlreadyExpired`: an expiry at or before now deletes the key at once,
+    /// except on a replica, which stores it and waits for its master's DEL (a relative TTL
+    /// the master converted may lie in the past by the time the replica applies it, and
+    /// the key's later commands must find it as the master did).
+    pub fn already_expired(&self, when_ms: i64) -> bool {
+        when_ms <= self.now_ms && !self.dbs.write_log().follows_master()
+    }
 }
 
 /// A data command's implementation: `args[0]` is the command name as the client sent it.

@@ -38,8 +38,7 @@ use resp::Frame;
 use test_harness::{Client, Server, ServerKind, TempDir, encode_command, wait_until};
 
 use crate::persistence::{
-    LOADING, SAVE_TIMEOUT, dbsizes, differing_values, digest, every_type_dataset, fill,
-    persistence_field, startup_failure, with_debug,
+    LOADING, SAVE_TIMEOUT, fill, persistence_field, startup_failure, with_debug,
 };
 use crate::support::*;
 

@@ -37,6 +37,10 @@
 //!   (`AOF_SEED=<n>` replays one run), served blocking pops and kill -9, what served pops
 //!   log, torn and corrupt files at startup, redis-check-aof and redis-server on Tessera's
 //!   AOF, INFO persistence's AOF fields beside Redis.
+//! - `replication`: full sync under 50 writers, partial resync after a killed link, full
+//!   resync past the backlog, WAIT / min-replicas-to-write / READONLY / expired keys on a
+//!   replica / ROLE beside Redis, replication with redis-server both ways, and a psync2-style
+//!   topology shuffle.
 
 mod aof;
 mod blocking;
@@ -49,6 +53,7 @@ mod expiry;
 mod keys;
 mod persistence;
 mod pubsub;
+mod replication;
 mod server;
 mod startup;
 mod strings;

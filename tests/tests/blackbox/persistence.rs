@@ -6,7 +6,7 @@
 //! unsupported dumps refused at startup, DEBUG RELOAD and FLUSHALL with save rules. Also a
 //! ZADD beside Redis that the digest comparisons caught storing a `-0` score differently.
 //!
-//! The dataset ([`every_type_dataset`]) holds every type in its small and large encodings,
+//! The dataset (`support::every_type_dataset`) holds every type in its small and large encodings,
 //! keys with TTLs, and keys in databases 0, 3 and 15.
 
 use std::path::Path;
@@ -15,15 +15,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
-use rand::rngs::SmallRng;
-use rand::{Rng as _, SeedableRng as _};
 use resp::Frame;
 use test_harness::{Client, Server, ServerExited, ServerKind, TempDir, wait_until};
 
 use crate::support::*;
-
-/// The databases a server has by default.
-const DATABASES: usize = 16;
 
 /// How long a background save or a save rule may take to show its effect.
 pub(crate) const SAVE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -37,214 +32,6 @@ const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it
                        disabled, because this instance is configured to report errors during \
                        writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). \
                        Please check the Redis logs for details about the RDB error.";
-
-// --- building datasets ------------------------------------------------------------------
-
-/// Commands to send in order, each a list of arguments.
-#[derive(Debug, Default)]
-pub(crate) struct Script(pub(crate) Vec<Vec<Vec<u8>>>);
-
-impl Script {
-    pub(crate) fn push<A: AsRef<[u8]>>(&mut self, args: impl IntoIterator<Item = A>) {
-        self.0
-            .push(args.into_iter().map(|a| a.as_ref().to_vec()).collect());
-    }
-
-    /// `command key items...`.
-    fn push_items(&mut self, command: &str, key: &str, items: impl IntoIterator<Item = String>) {
-        let mut args = vec![command.as_bytes().to_vec(), key.as_bytes().to_vec()];
-        args.extend(items.into_iter().map(String::into_bytes));
-        self.0.push(args);
-    }
-
-    /// Sends every command (pipelined in batches) and fails on the first error reply.
-    pub(crate) fn run(&self, client: &mut Client) -> anyhow::Result<()> {
-        for batch in self.0.chunks(64) {
-            let replies = client.pipeline(batch)?;
-            for (command, reply) in batch.iter().zip(&replies) {
-                if let Frame::Error(message) = reply {
-                    bail!(
-                        "{} ...: {}",
-                        String::from_utf8_lossy(&command[..command.len().min(2)].concat()),
-                        String::from_utf8_lossy(message)
-                    );
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// `len` random letters and digits: text LZF cannot shorten.
-fn random_text(rng: &mut SmallRng, len: usize) -> String {
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    (0..len)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-        .collect()
-}
-
-/// `prefix0`, `prefix1`, ... `prefix<n-1>`.
-fn numbered(prefix: &str, n: usize) -> impl Iterator<Item = String> + '_ {
-    (0..n).map(move |i| format!("{prefix}{i}"))
-}
-
-/// `n` score-member pairs: `i * step` and `prefix<i>`.
-fn scored(prefix: &str, n: usize, step: f64) -> impl Iterator<Item = String> + '_ {
-    (0..n).flat_map(move |i| [(i as f64 * step).to_string(), format!("{prefix}{i}")])
-}
-
-/// `n` field-value pairs `prefix<i>` / `value-<i>`.
-fn fields(prefix: &str, n: usize) -> impl Iterator<Item = String> + '_ {
-    (0..n).flat_map(move |i| [format!("{prefix}{i}"), format!("value-{i}")])
-}
-
-/// Every type in its small and its large encoding under Redis 7.0's defaults (strings as
-/// int, embstr and raw, short and LZF-compressible; lists of one and of several quicklist
-/// nodes; intsets, hashtable sets; listpack and skiplist sorted sets with infinite scores and
-/// a `-0` score; listpack and hashtable hashes), keys with TTLs, and keys in databases 0, 3
-/// and 15.
-pub(crate) fn every_type_dataset() -> Script {
-    let mut rng = SmallRng::seed_from_u64(0x7e55_e7a0);
-    let mut s = Script::default();
-    let strings = [
-        ("str:int", "12345".to_string()),
-        ("str:negative", "-987654321".into()),
-        ("str:int64-max", i64::MAX.to_string()),
-        ("str:int64-min", i64::MIN.to_string()),
-        ("str:leading-zero", "007".into()),
-        ("str:embstr", "hello world".into()),
-        ("str:float", "3.14159".into()),
-        ("str:empty", String::new()),
-        ("str:20-bytes", "a".repeat(20)),
-        ("str:21-bytes", "a".repeat(21)),
-        ("str:embstr-44", "e".repeat(44)),
-        ("str:raw-45", random_text(&mut rng, 45)),
-        ("str:raw-random", random_text(&mut rng, 300)),
-        ("str:compressible", "abc".repeat(40)),
-        ("str:long-compressible", "tessera ".repeat(2500)),
-    ];
-    for (key, value) in &strings {
-        s.push(["SET", key, value.as_str()]);
-    }
-    let binary: Vec<u8> = (0..=255u8).rev().collect();
-    s.push([&b"SET"[..], &b"str:binary"[..], &binary[..]]);
-    s.push(["APPEND", "str:appended", "short"]);
-    s.push(["SETRANGE", "str:setrange", "30", "tail"]);
-    s.push(["INCRBYFLOAT", "str:incrbyfloat", "10.5"]);
-
-    s.push([
-        "RPUSH",
-        "list:small",
-        "a",
-        "1",
-        "-2",
-        "hello",
-        "9223372036854775807",
-        "",
-    ]);
-    s.push_items("RPUSH", "list:200", numbered("element-", 200));
-    s.push_items(
-        "RPUSH",
-        "list:ints",
-        (0..300).map(|i| (i * 7919 - 100_000).to_string()),
-    );
-    let long_elements: Vec<String> = (0..6).map(|_| random_text(&mut rng, 3000)).collect();
-    s.push_items("RPUSH", "list:long-elements", long_elements);
-    s.push(["RPUSH", "list:huge-element", &"h".repeat(20_000), "small"]);
-    s.push([
-        "LPUSH",
-        "list:compressible",
-        &"z".repeat(100),
-        &"y".repeat(100),
-    ]);
-
-    s.push([
-        "SADD",
-        "set:intset",
-        "1",
-        "2",
-        "3",
-        "-5",
-        "100000",
-        "4294967296",
-    ]);
-    s.push_items(
-        "SADD",
-        "set:intset-512",
-        (0..512).map(|i| (i * 3).to_string()),
-    );
-    s.push_items("SADD", "set:ints-600", (0..600).map(|i| i.to_string()));
-    s.push(["SADD", "set:strings", "a", "b", "c"]);
-    s.push(["SADD", "set:mixed", "1", "two", "3"]);
-    s.push_items("SADD", "set:strings-300", numbered("member-", 300));
-
-    s.push([
-        "ZADD",
-        "zset:small",
-        "1",
-        "a",
-        "2.5",
-        "b",
-        "-3",
-        "c",
-        "0",
-        "zero",
-    ]);
-    s.push([
-        "ZADD", "zset:inf", "inf", "top", "-inf", "bottom", "0", "zero", "1e300", "huge",
-    ]);
-    s.push_items("ZADD", "zset:128", scored("m", 128, 0.5));
-    s.push_items(
-        "ZADD",
-        "zset:200-with-inf",
-        scored("member-", 200, 1.25)
-            .chain(["+inf", "plus-infinity", "-inf", "minus-infinity"].map(String::from)),
-    );
-    s.push([
-        "ZADD",
-        "zset:long-member",
-        "1",
-        &"m".repeat(70),
-        "2",
-        "short",
-    ]);
-
-    s.push(["HSET", "hash:small", "f1", "v1", "f2", "2", "f3", "-3"]);
-    s.push_items("HSET", "hash:512", fields("field-", 512));
-    s.push_items("HSET", "hash:600", fields("field-", 600));
-    s.push([
-        "HSET",
-        "hash:long-value",
-        "f",
-        "short",
-        "long",
-        &random_text(&mut rng, 100),
-    ]);
-    s.push(["HSET", "hash:long-field", &"f".repeat(80), "v", "g", "w"]);
-
-    s.push(["SET", "ttl:string", "v", "EX", "1000"]);
-    s.push_items("RPUSH", "ttl:list", numbered("x", 150));
-    s.push(["EXPIRE", "ttl:list", "2000"]);
-    s.push_items("HSET", "ttl:hash-600", fields("f", 600));
-    s.push(["PEXPIRE", "ttl:hash-600", "3000000"]);
-    s.push(["ZADD", "ttl:zset", "1", "a"]);
-    s.push(["EXPIREAT", "ttl:zset", "4102444800"]);
-    s.push(["SADD", "ttl:set", "1", "2"]);
-    s.push(["PEXPIREAT", "ttl:set", "4102444800123"]);
-
-    s.push(["SELECT", "3"]);
-    s.push(["SET", "db3:string", "in db 3"]);
-    s.push_items("RPUSH", "db3:list", numbered("l", 10));
-    s.push_items("ZADD", "db3:zset-200", scored("z", 200, -1.5));
-    s.push(["HSET", "db3:hash", "f", "v"]);
-    s.push(["EXPIRE", "db3:hash", "5000"]);
-    s.push(["SELECT", "15"]);
-    s.push(["SET", "db15:string", "12"]);
-    s.push_items("SADD", "db15:set-700", numbered("s", 700));
-    s.push(["SET", "str:int", "the same name as a key of db 0"]);
-    s.push(["SELECT", "0"]);
-    s
-}
 
 // --- reading servers ---------------------------------------------------------------------
 
@@ -260,73 +47,6 @@ pub(crate) fn persistence_field(client: &mut Client, name: &str) -> anyhow::Resu
         .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
         .map(|value| value.trim().to_string())
         .with_context(|| format!("no {name} in INFO persistence:\n{info}"))
-}
-
-/// `DEBUG DIGEST`, which must not be the empty dataset's.
-pub(crate) fn digest(client: &mut Client) -> anyhow::Result<String> {
-    match client.cmd(&["DEBUG", "DIGEST"])? {
-        Frame::Simple(text) => {
-            let text = String::from_utf8_lossy(&text).into_owned();
-            ensure!(text != "0".repeat(40), "DEBUG DIGEST of an empty dataset");
-            Ok(text)
-        }
-        other => bail!("DEBUG DIGEST answered {other}"),
-    }
-}
-
-/// DBSIZE of every database (the connection is left in database 0).
-pub(crate) fn dbsizes(client: &mut Client) -> anyhow::Result<Vec<i64>> {
-    let mut sizes = Vec::with_capacity(DATABASES);
-    for db in 0..DATABASES {
-        expect(client, &format!("SELECT {db}"), ok())?;
-        sizes.push(integer(&client.cmd(&["DBSIZE"])?)?);
-    }
-    expect(client, "SELECT 0", ok())?;
-    Ok(sizes)
-}
-
-/// The keys of the selected database, sorted.
-fn sorted_keys(client: &mut Client) -> anyhow::Result<Vec<Vec<u8>>> {
-    let mut keys: Vec<Vec<u8>> = match client.cmd(&["KEYS", "*"])? {
-        Frame::Array(items) => items
-            .into_iter()
-            .map(|item| match item {
-                Frame::Bulk(key) => Ok(key.to_vec()),
-                other => bail!("KEYS answered an item {other}"),
-            })
-            .collect::<anyhow::Result<_>>()?,
-        other => bail!("KEYS answered {other}"),
-    };
-    keys.sort();
-    Ok(keys)
-}
-
-/// `db:key` of every key whose DEBUG DIGEST-VALUE differs between `a` and `b`, or that only
-/// one of them has (the connections are left in database 0).
-pub(crate) fn differing_values(a: &mut Client, b: &mut Client) -> anyhow::Result<Vec<String>> {
-    let mut differing = Vec::new();
-    for db in 0..DATABASES {
-        let select = format!("SELECT {db}");
-        expect(a, &select, ok())?;
-        expect(b, &select, ok())?;
-        let mut keys = sorted_keys(a)?;
-        keys.extend(sorted_keys(b)?);
-        keys.sort();
-        keys.dedup();
-        for key in keys {
-            let args: [&[u8]; 3] = [b"DEBUG", b"DIGEST-VALUE", &key];
-            if a.cmd(&args)? != b.cmd(&args)? {
-                differing.push(format!("{db}:{}", lossy(&key)));
-            }
-        }
-    }
-    expect(a, "SELECT 0", ok())?;
-    expect(b, "SELECT 0", ok())?;
-    Ok(differing)
-}
-
-fn lossy(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A new directory holding a copy of `dump` as `dump.rdb`, for a server started in it.

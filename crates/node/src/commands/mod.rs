@@ -335,6 +335,9 @@ fn dispatch(
 
     let mark = out.len();
     let proto = session.proto;
+    // Forget deletions by expiry logged on this thread before this command (by another
+    // client, or the active expiry cycle).
+    let _ = store::keyspace::take_expiry_log_end();
     let result = match cmd.run {
         Run::Data(handler) | Run::DataUnlocked(handler) => {
             let settings = session.settings(server);
@@ -479,6 +482,11 @@ fn dispatch(
         }
         Run::Container => Err(CmdError::WrongArity(name.to_string())),
     };
+    // Keys this command found expired were deleted and their DELs logged: its client's WAIT
+    // (and its reply under `appendfsync always`) covers them, as Redis's `c->woff`.
+    if let Some(end) = store::keyspace::take_expiry_log_end() {
+        session.log_offset = session.log_offset.max(end);
+    }
     session.scratch_keys = key_indices;
     let failed = match result {
         Ok(()) => false,

@@ -196,6 +196,9 @@ pub fn config_get(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(w)
 }
 
+/// Redis's CONFIG_REPL_BACKLOG_MIN_SIZE.
+const REPL_BACKLOG_MIN_SIZE: u64 = 16 * 1024;
+
 pub fn config_set(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     if !args.len().is_multiple_of(2) {
         return Err(CmdError::Syntax);
@@ -214,6 +217,11 @@ pub fn config_set(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
         let changed = cfg
             .set_from(&pairs, origin)
             .map_err(|e| CmdError::Raw(e.to_string()))?;
+        // Redis's `updateReplBacklogSize`: the backlog is never smaller than 16 KiB
+        // (CONFIG_REPL_BACKLOG_MIN_SIZE); only CONFIG SET applies it, not the startup value.
+        if changed.contains(&"repl-backlog-size") && cfg.repl_backlog_size < REPL_BACKLOG_MIN_SIZE {
+            cfg.repl_backlog_size = REPL_BACKLOG_MIN_SIZE;
+        }
         // Effects the server applies itself; a failure undoes the whole CONFIG SET, as Redis's
         // apply functions do.
         if changed.contains(&"appendonly") && cfg.appendonly != before.appendonly {
@@ -626,15 +634,16 @@ pub fn debug(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
         ACTIVE_EXPIRE_DISABLED.store(!on, Ordering::Relaxed);
         Ok(ctx.reply.ok())
     } else if is(sub, "DIGEST") && args.len() == 2 {
-        let digest = store::digest::dataset_digest(&ctx.server.dbs, crate::server::unix_ms());
+        let digest = store::digest::dataset_digest(&ctx.server.dbs);
         Ok(ctx.reply.simple(store::digest::hex(&digest).as_bytes()))
     } else if is(sub, "DIGEST-VALUE") {
-        let now = crate::server::unix_ms();
         let db = ctx.session.db.clone();
         let w = ctx.reply.array(args.len() - 2);
         for key in &args[2..] {
-            let mut guard = db.lock_slot(slot_map::key_slot(key));
-            let digest = store::digest::key_value_digest(guard.get(key, now));
+            // As Redis (a plain dictFind): the stored value, expired or not, and nothing
+            // is deleted.
+            let guard = db.lock_slot(slot_map::key_slot(key));
+            let digest = store::digest::key_value_digest(guard.peek(key));
             drop(guard);
             let _ = ctx.reply.simple(store::digest::hex(&digest).as_bytes());
         }
@@ -642,8 +651,9 @@ pub fn debug(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     } else if is(sub, "OBJECT") && args.len() == 3 {
         let now = crate::server::unix_ms();
         let db = ctx.session.db.clone();
-        let mut guard = db.lock_slot(slot_map::key_slot(&args[2]));
-        let Some(e) = guard.get(&args[2], now) else {
+        // A plain lookup as Redis's dictFind: an expired key is shown, not deleted.
+        let guard = db.lock_slot(slot_map::key_slot(&args[2]));
+        let Some(e) = guard.peek(&args[2]) else {
             return Err(CmdError::NoSuchKey);
         };
         let clock = e.clock();

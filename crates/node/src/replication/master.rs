@@ -125,8 +125,14 @@ pub async fn serve_replica(
                     repl.sync_partial_err.fetch_add(1, Ordering::Relaxed);
                 }
                 repl.sync_full.fetch_add(1, Ordering::Relaxed);
+                let ids = repl.ids.lock().clone();
                 tracing::info!(
                     replica = %format!("{ip}:{}", hello.listening_port),
+                    asked = ?request.psync,
+                    id = %ids.id,
+                    id2 = %ids.id2,
+                    second_offset = ids.second_offset,
+                    backlog = ?log.history_range(),
                     "Full resync: {reason}"
                 );
                 let end = full_sync(
@@ -163,6 +169,8 @@ pub async fn serve_replica(
             .store(unix_ms(), Ordering::Relaxed);
     }
     drop(replicas);
+    // As Redis when it frees a replica: `min-replicas-to-write` counts it no more at once.
+    repl.refresh_good_replicas(unix_ms());
     repl.acked.notify_waiters();
     tracing::info!(replica = %format!("{ip}:{}", hello.listening_port), "Connection with replica lost.");
     result
@@ -290,6 +298,11 @@ async fn full_sync(
         }
         Err(e) => return Err(std::io::Error::other(e)),
     };
+    if session.handle.killed.load(Ordering::Acquire) {
+        // The snapshot may hold writes of a history that began after the kill (this node's
+        // ID changed): without its end mark, the replica never loads it.
+        return Err(std::io::Error::other("the replica was disconnected"));
+    }
     if hello.capa_eof {
         stream.write_all(mark.as_bytes()).await?;
     }
@@ -385,7 +398,14 @@ async fn stream_to_replica(
         tokio::pin!(notified);
         notified.as_mut().enable();
         buf.clear();
-        match log.read_history(reader, next, 1 << 20, &mut buf) {
+        let read = log.read_history(reader, next, 1 << 20, &mut buf);
+        // Killed (CLIENT KILL, or this node's history changed: a new ID or a full sync of
+        // its own): nothing read may go out, as it may be of the new history, appended only
+        // after the kill.
+        if session.handle.killed.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        match read {
             HistoryRead::Read(end) => {
                 if !buf.is_empty() {
                     stream.write_all(&buf).await?;

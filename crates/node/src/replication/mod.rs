@@ -75,6 +75,10 @@ pub struct Replication {
     pub sync_partial_err: AtomicU64,
     /// Stretches of the stream full syncs filled (log offsets), newest last.
     pub filled: Mutex<Vec<(u64, u64)>>,
+    /// The database the master's stream has selected where this replica's log ends: a
+    /// partial resync continues in it (Redis keeps it in its cached master), since the
+    /// master sends no SELECT when it continues.
+    pub stream_db: std::sync::atomic::AtomicUsize,
     /// Replicas whose last acknowledgement is within `min-replicas-max-lag`.
     pub good_replicas: AtomicU64,
     /// When the last replica went away (unix ms; 0: one is connected or none ever was).
@@ -85,9 +89,6 @@ pub struct Replication {
     min_to_write: AtomicU64,
     /// `min-replicas-max-lag`, seconds.
     max_lag: AtomicU64,
-    /// The database the master's stream last selected (a replica's applier starts there
-    /// after a reconnection or a restart, as the stream goes on without a new SELECT).
-    pub stream_db: std::sync::atomic::AtomicUsize,
     /// The replica's applier is in the middle of a batch of the master's commands.
     pub applying: AtomicBool,
 }
@@ -106,12 +107,12 @@ impl Default for Replication {
             sync_partial_ok: AtomicU64::new(0),
             sync_partial_err: AtomicU64::new(0),
             filled: Mutex::new(Vec::new()),
+            stream_db: std::sync::atomic::AtomicUsize::new(0),
             good_replicas: AtomicU64::new(0),
             no_replicas_since_ms: AtomicI64::new(0),
             is_replica: AtomicBool::new(false),
             min_to_write: AtomicU64::new(0),
             max_lag: AtomicU64::new(10),
-            stream_db: std::sync::atomic::AtomicUsize::new(0),
             applying: AtomicBool::new(false),
         }
     }
@@ -302,6 +303,9 @@ pub fn become_master(server: &Server) {
     log.set_follows_master(false);
     let offset = log.offset();
     repl.ids.lock().promote(offset);
+    // Our replicas must learn the new ID (Redis `replicationUnsetMaster`): they reconnect
+    // and continue under it.
+    disconnect_replicas(server);
     tracing::warn!(offset, "MASTER MODE enabled");
 }
 
@@ -317,6 +321,16 @@ pub fn stop_link(server: &Server) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
     while repl.applying.load(Ordering::Acquire) && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// Drops every replica link (Redis `disconnectSlaves`): each reconnects and PSYNCs, which
+/// tells it this node's new replication ID or history.
+pub fn disconnect_replicas(server: &Server) {
+    for client in server.clients.all() {
+        if client.kind.load(Ordering::Relaxed) == crate::clients::KIND_REPLICA {
+            client.kill();
+        }
     }
 }
 

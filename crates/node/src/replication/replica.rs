@@ -194,14 +194,10 @@ async fn run_link(
         tracing::info!("(Non critical) Master does not understand REPLCONF capa: {reply}");
     }
     let log = server.dbs.write_log();
-    let (id, offset) = {
-        let offset = log.offset();
-        if offset == 0 {
-            ("?".to_string(), "-1".to_string())
-        } else {
-            (repl.ids.lock().id.clone(), (offset + 1).to_string())
-        }
-    };
+    // Always our history's ID and next offset, as Redis's replicas (a master that becomes a
+    // replica caches itself as its master): at offset 0 too, since a node promoted at 0
+    // holds our history under its secondary ID and can continue it.
+    let (id, offset) = (repl.ids.lock().id.clone(), (log.offset() + 1).to_string());
     conn.send(&[b"PSYNC", id.as_bytes(), offset.as_bytes()])
         .await?;
     let reply = loop {
@@ -226,8 +222,12 @@ async fn run_link(
                 ids.id2 = std::mem::replace(&mut ids.id, new_id);
                 ids.second_offset = offset as i64 + 1;
                 tracing::info!("Master replication ID changed to {}", ids.id);
+                drop(ids);
+                // Our replicas must learn the new ID: they reconnect and PSYNC.
+                super::disconnect_replicas(server);
+            } else {
+                drop(ids);
             }
-            drop(ids);
             tracing::info!(
                 "Successful partial resynchronization with master. MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization."
             );
@@ -249,6 +249,9 @@ async fn full_sync(
 ) -> anyhow::Result<()> {
     let repl = &server.replication;
     let started = unix_ms();
+    // Our history is about to be replaced: our replicas resync with us once we have the
+    // new one (until then they get -NOMASTERLINK).
+    super::disconnect_replicas(server);
     repl.update_link(generation, |l| {
         l.state = LinkState::Sync;
         l.sync_started_ms = started;
@@ -332,8 +335,9 @@ async fn full_sync(
     loaded??;
     let log = server.dbs.write_log();
     log.reset_offset(offset);
+    // The stream after a snapshot starts with a SELECT.
+    repl.stream_db.store(0, Ordering::Relaxed);
     repl.ids.lock().follow(id);
-    repl.stream_db.store(0, Ordering::Release);
     tracing::info!(
         ms = unix_ms() - started,
         "MASTER <-> REPLICA sync: Finished with success"
@@ -411,29 +415,51 @@ async fn stream_from_master(
         l.state = LinkState::Connected;
         l.last_io_ms = unix_ms();
     });
-    let mut session = crate::append_only::replay_session(server)?;
+    let nowhere = std::net::SocketAddr::from(([0, 0, 0, 0], 0));
+    let mut session = crate::append_only::replay_session_at(
+        server,
+        conn.stream.peer_addr().unwrap_or(nowhere),
+        conn.stream.local_addr().unwrap_or(nowhere),
+    )?;
     session
         .handle
         .kind
         .store(crate::clients::KIND_MASTER, Ordering::Relaxed);
+    // Unregistered however the link ends: this future is dropped mid-await when the master
+    // changes (REPLICAOF), and the client must not stay listed (CLIENT LIST/KILL).
+    let _registered = Registered {
+        server,
+        id: session.id,
+    };
     let handle = session.handle.clone();
-    // The stream goes on in the database it last selected.
-    let stream_db = repl.stream_db.load(Ordering::Acquire);
-    if let Some(db) = server.dbs.get(stream_db) {
-        session.db = db;
-        session.db_index = stream_db;
-    }
     let mut parser = RequestParser::default();
     let mut args: Vec<Bytes> = Vec::new();
     let limits = Limits {
         proto_max_bulk_len: server.config.read().proto_max_bulk_len,
         ..Limits::default()
     };
-    // The bytes read and not yet appended to our log (whole commands are appended once
-    // applied; a partial one waits).
-    let mut raw: Vec<u8> = conn.input.to_vec();
-    let mut ack = tokio::time::interval(Duration::from_secs(1));
+    // A partial resync continues in the database the stream had selected.
     let mut out = BytesMut::new();
+    let db = repl.stream_db.load(Ordering::Relaxed);
+    if db != 0 {
+        let index = Bytes::from(db.to_string());
+        crate::commands::execute(
+            server,
+            &mut session,
+            &[Bytes::from_static(b"SELECT"), index],
+            &mut out,
+            unix_ms(),
+        );
+    }
+    // The bytes read and not yet appended to our log. Whole commands are appended once
+    // applied, but not inside a MULTI block: until its EXEC, the offset stays before the
+    // MULTI, so that if the link breaks meanwhile (the queued commands are dropped with
+    // the session) the master sends the whole block again, as Redis's replica does (its
+    // reploff does not move inside a transaction).
+    let mut raw: Vec<u8> = conn.input.to_vec();
+    // How many bytes of `raw` end at a command applied outside a transaction.
+    let mut safe = 0usize;
+    let mut ack = tokio::time::interval(Duration::from_secs(1));
     let result = async {
         loop {
             if is_stale(server, generation) {
@@ -448,45 +474,46 @@ async fn stream_from_master(
             loop {
                 match parser.parse(&mut conn.input, &limits, &mut args) {
                     Ok(true) => {
-                        if args.is_empty() {
-                            continue;
-                        }
-                        if args.len() >= 2
+                        let getack = args.len() >= 2
                             && args[0].eq_ignore_ascii_case(b"replconf")
-                            && args[1].eq_ignore_ascii_case(b"getack")
+                            && args[1].eq_ignore_ascii_case(b"getack");
+                        // Empty lines (filler), PINGs and GETACK do nothing here.
+                        if !args.is_empty() && !getack && !args[0].eq_ignore_ascii_case(b"ping")
                         {
-                            let consumed = raw.len() - conn.input.len();
-                            let offset = log.append_raw(&raw[..consumed]);
-                            raw.drain(..consumed);
+                            out.clear();
+                            store::keyspace::as_master_stream(|| {
+                                crate::commands::execute(
+                                    server,
+                                    &mut session,
+                                    &args,
+                                    &mut out,
+                                    unix_ms(),
+                                )
+                            });
+                            if let Some((waiter, _)) = session.blocked.take() {
+                                waiter.cancel();
+                            }
+                        }
+                        if !session.tx.in_multi() {
+                            safe = raw.len() - conn.input.len();
+                        }
+                        if getack {
+                            let offset = log.append_raw(&raw[..safe]);
+                            raw.drain(..safe);
+                            safe = 0;
+                            repl.stream_db.store(session.db_index, Ordering::Relaxed);
                             send_ack(&mut conn, offset).await?;
-                            continue;
-                        }
-                        if args[0].eq_ignore_ascii_case(b"ping") {
-                            continue;
-                        }
-                        out.clear();
-                        store::keyspace::as_master_stream(|| {
-                            crate::commands::execute(
-                                server,
-                                &mut session,
-                                &args,
-                                &mut out,
-                                unix_ms(),
-                            )
-                        });
-                        if let Some((waiter, _)) = session.blocked.take() {
-                            waiter.cancel();
                         }
                     }
                     Ok(false) => break,
                     Err(e) => bail!("protocol error in the master's stream: {e}"),
                 }
             }
-            let consumed = raw.len() - conn.input.len();
-            if consumed > 0 {
-                log.append_raw(&raw[..consumed]);
-                raw.drain(..consumed);
-                repl.stream_db.store(session.db_index, Ordering::Release);
+            if safe > 0 {
+                log.append_raw(&raw[..safe]);
+                raw.drain(..safe);
+                safe = 0;
+                repl.stream_db.store(session.db_index, Ordering::Relaxed);
             }
             repl.applying.store(false, Ordering::Release);
             let applied = log.offset();
@@ -518,6 +545,17 @@ async fn stream_from_master(
     }
     .await;
     repl.applying.store(false, Ordering::Release);
-    server.clients.unregister(session.id);
     result
+}
+
+/// The master link's entry in the client registry, removed when dropped.
+struct Registered<'a> {
+    server: &'a Server,
+    id: u64,
+}
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        self.server.clients.unregister(self.id);
+    }
 }

@@ -74,16 +74,15 @@ pub fn restore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     };
     let mut entry = build_entry(key, value, &settings, clock)
         .ok_or_else(|| CmdError::err("Bad data format"))?;
-    let table = ctx.locked.table(key)?;
-    let deleted = replace && table.remove(key).is_some();
     let expire_at = match ttl {
         0 => None,
         ttl if absttl => Some(ttl),
         ttl => Some(ttl.saturating_add(now)),
     };
-    if let Some(at) = expire_at
-        && at <= now
-    {
+    let expired = expire_at.is_some_and(|at| ctx.already_expired(at));
+    let table = ctx.locked.table(key)?;
+    let deleted = replace && table.remove(key).is_some();
+    if expired {
         // Already expired: nothing is created (the old key, if replaced, is gone).
         if deleted {
             ctx.propagation

@@ -307,6 +307,7 @@ fn expire_generic(
     when += base;
     let key = &args[1];
     let now = ctx.now_ms;
+    let expired = ctx.already_expired(when);
     let guard = ctx.locked.table(key)?;
     let current = match guard.get(key, now) {
         Some(e) => e.expire_at(),
@@ -320,7 +321,7 @@ fn expire_generic(
         return Ok(ctx.reply.int(0));
     }
     // Logged as its effect: a deletion, or an absolute time in ms (flags kept, as Redis).
-    if when <= now {
+    if expired {
         guard.remove(key);
         ctx.propagation
             .rewrite(vec![vec![Bytes::from_static(b"DEL"), args[1].clone()]]);

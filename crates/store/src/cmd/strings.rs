@@ -345,9 +345,10 @@ pub fn getex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     };
     let now = ctx.now_ms;
     let opts = parsed.resolve(now, "getex")?;
+    let expired = matches!(opts.expire, ExpireOpt::At(at) if ctx.already_expired(at));
     let guard = ctx.locked.table(key)?;
     match opts.expire {
-        ExpireOpt::At(at) if at <= now => {
+        ExpireOpt::At(_) if expired => {
             guard.remove(key);
             ctx.propagation
                 .rewrite(vec![vec![Bytes::from_static(b"DEL"), key.clone()]]);
