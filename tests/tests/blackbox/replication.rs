@@ -731,6 +731,68 @@ fn a_partial_resync_continues_in_the_selected_database_and_before_an_open_multi(
     Ok(())
 }
 
+/// A Tessera master tells a Tessera replica which stretch of the stream after its snapshot is
+/// filled (writes the snapshot already held, replaced by filler). The replica does not count
+/// the notice in its offset, and refuses a partial resync into that stretch in turn: a node
+/// holding the real history there would miss writes continuing from its filled copy.
+#[test]
+fn a_replica_refuses_partial_resyncs_inside_the_stretch_its_sync_filled() -> anyhow::Result<()> {
+    let replica = start(ServerKind::Tessera, &[])?;
+    let master = ScriptedMaster::new()?;
+    let mut r = replica.client()?;
+    let port = master.port()?.to_string();
+    expect_args(&mut r, &["REPLICAOF", "127.0.0.1", &port], ok())?;
+    let (mut link, _, _) = master.accept()?;
+    link.send(format!("+FULLRESYNC {SCRIPTED_ID} 0\r\n${}\r\n", EMPTY_RDB.len()).as_bytes())?;
+    link.send(EMPTY_RDB)?;
+    let stream: &[&[&str]] = &[&["SELECT", "0"], &["SET", "a", "1"], &["SET", "b", "2"]];
+    let len: u64 = stream
+        .iter()
+        .map(|c| test_harness::encode_command(c).len() as u64)
+        .sum();
+    link.send(&test_harness::encode_command(&[
+        "REPLCONF",
+        "FILLED",
+        "0",
+        &len.to_string(),
+    ]))?;
+    link.stream(stream)?;
+    wait_until(SYNC_TIMEOUT, "the replica to apply the stream", || {
+        Ok(r.cmd(&["GET", "b"])? == bulk("2"))
+    })?;
+    ensure!(
+        repl_offset(&mut r)? == len,
+        "the notice must not count in the offset"
+    );
+    // A node asking to continue from inside the stretch gets a full sync; from its end, a
+    // partial one.
+    for (offset, want) in [(len / 2 + 1, "+FULLRESYNC"), (len + 1, "+CONTINUE")] {
+        let mut sub = std::net::TcpStream::connect(("127.0.0.1", replica.port()))?;
+        sub.set_read_timeout(Some(SYNC_TIMEOUT))?;
+        use std::io::{Read as _, Write as _};
+        sub.write_all(&test_harness::encode_command(&[
+            "PSYNC",
+            SCRIPTED_ID,
+            &offset.to_string(),
+        ]))?;
+        let mut got = Vec::new();
+        let mut byte = [0u8; 1];
+        while !got.ends_with(b"\r\n") {
+            ensure!(sub.read(&mut byte)? == 1, "the replica closed the link");
+            if got.is_empty() && byte[0] == b'\n' {
+                continue;
+            }
+            got.push(byte[0]);
+        }
+        let line = String::from_utf8_lossy(&got).into_owned();
+        ensure!(
+            line.starts_with(want),
+            "PSYNC at {offset} of a filled stretch ending at {len}: {line}"
+        );
+    }
+    Ok(())
+}
+
 // --- 3. WAIT, min-replicas-to-write, read-only replicas (beside Redis) ---------------------
 
 /// Runs `check` on a master-replica pair of Redis, then of Tessera.

@@ -38,6 +38,8 @@ pub fn replconf(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
                 ctx.session.replica_hello.capa_eof = true;
             } else if is(value, "psync2") {
                 ctx.session.replica_hello.capa_psync2 = true;
+            } else if is(value, "filled-ranges") {
+                ctx.session.replica_hello.capa_filled = true;
             }
         } else if is(option, "ack") || is(option, "getack") {
             // Only meaningful on a replica link (handled there); a client gets no reply.

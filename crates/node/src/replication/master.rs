@@ -38,6 +38,9 @@ pub struct ReplicaHello {
     pub capa_psync2: bool,
     /// `rdb-only 1`: it wants the snapshot and nothing after it (`redis-cli --rdb`).
     pub rdb_only: bool,
+    /// `capa filled-ranges` (Tessera replicas): it is told which stretch of the stream after
+    /// its snapshot is filled, to refuse partial resyncs into it in turn.
+    pub capa_filled: bool,
 }
 
 /// A replica's request: `PSYNC id offset`, or `SYNC` (`None`).
@@ -47,7 +50,7 @@ pub struct SyncRequest {
 }
 
 /// How many filled stretches are remembered.
-const FILLED_KEPT: usize = 16;
+pub const FILLED_KEPT: usize = 16;
 
 /// Serves the replica on `stream` until it goes away. `input` holds what it sent after
 /// its PSYNC.
@@ -339,6 +342,21 @@ async fn full_sync(
                 return Err(std::io::Error::other("the replica closed the link"));
             }
         }
+    }
+    if hello.capa_filled {
+        // Out of band, before the stream: not counted in the replica's offset.
+        let mut notice = Vec::new();
+        let (from, to) = (start.to_string(), end.to_string());
+        store::write_log::encode(
+            &mut notice,
+            &[
+                b"REPLCONF".as_slice(),
+                b"FILLED",
+                from.as_bytes(),
+                to.as_bytes(),
+            ],
+        );
+        stream.write_all(&notice).await?;
     }
     stream.write_all(&filled).await?;
     Ok(end)

@@ -188,7 +188,15 @@ async fn run_link(
         }
     }
     let reply = conn
-        .command(&[b"REPLCONF", b"capa", b"eof", b"capa", b"psync2"])
+        .command(&[
+            b"REPLCONF",
+            b"capa",
+            b"eof",
+            b"capa",
+            b"psync2",
+            b"capa",
+            b"filled-ranges",
+        ])
         .await?;
     if reply.starts_with('-') {
         tracing::info!("(Non critical) Master does not understand REPLCONF capa: {reply}");
@@ -474,6 +482,28 @@ async fn stream_from_master(
             loop {
                 match parser.parse(&mut conn.input, &limits, &mut args) {
                     Ok(true) => {
+                        if args.len() == 4
+                            && args[0].eq_ignore_ascii_case(b"replconf")
+                            && args[1].eq_ignore_ascii_case(b"filled")
+                        {
+                            // A Tessera master's notice of the stretch its sync filled:
+                            // out of band (not in the offset, not passed on), remembered so
+                            // that nobody continues from us inside it.
+                            let mut encoded = Vec::new();
+                            store::write_log::encode(&mut encoded, &args);
+                            let end = raw.len() - conn.input.len();
+                            raw.drain(end - encoded.len()..end);
+                            if let (Some(from), Some(to)) =
+                                (numeric::parse_i64(&args[2]), numeric::parse_i64(&args[3]))
+                            {
+                                let mut list = repl.filled.lock();
+                                list.push((from.max(0) as u64, to.max(0) as u64));
+                                if list.len() > super::master::FILLED_KEPT {
+                                    list.remove(0);
+                                }
+                            }
+                            continue;
+                        }
                         let getack = args.len() >= 2
                             && args[0].eq_ignore_ascii_case(b"replconf")
                             && args[1].eq_ignore_ascii_case(b"getack");
