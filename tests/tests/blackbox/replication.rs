@@ -1429,3 +1429,151 @@ fn psync2_topology_shuffle_needs_no_full_sync() -> anyhow::Result<()> {
     println!("psync2 shuffle: {cycles} cycles, {kills} links killed, x = {counter}");
     Ok(())
 }
+
+// --- restarts, authentication, cluster replicas ---------------------------------------------
+
+/// A replica restarted from the dump its SHUTDOWN wrote continues with a partial resync (the
+/// dump carries `repl-id`, `repl-offset` and `repl-stream-db`), in the database the stream
+/// had selected, while its master kept writing.
+#[test]
+fn a_replica_restarted_from_its_own_dump_continues_partially() -> anyhow::Result<()> {
+    let master = start(ServerKind::Tessera, &[])?;
+    let master_port = master.port().to_string();
+    let replica_of = format!("127.0.0.1 {master_port}");
+    let mut replica = start(ServerKind::Tessera, &["--replicaof", &replica_of])?;
+    let mut m = master.client()?;
+    let mut r = replica.client()?;
+    wait_link_up(&mut r)?;
+    expect(&mut m, "SELECT 3", ok())?;
+    for i in 0..100 {
+        expect(&mut m, &format!("SET before:{i} {i}"), ok())?;
+    }
+    wait_same_digest(&mut m, &mut r)?;
+    let before = sync_stats(&mut m)?;
+    // SHUTDOWN SAVE: the replica stops applying, then saves at one offset.
+    r.send_raw(&test_harness::encode_command(&["SHUTDOWN", "SAVE"]))?;
+    replica.wait_exit(SYNC_TIMEOUT)?;
+    // The master goes on in database 3, without a new SELECT for the replica.
+    for i in 0..50 {
+        expect(&mut m, &format!("INCR after:{i}"), int(1))?;
+    }
+    replica.restart()?;
+    let mut r = replica.client()?;
+    wait_link_up(&mut r).with_context(|| replica.log())?;
+    wait_same_digest(&mut m, &mut r).with_context(|| replica.log())?;
+    let after = sync_stats(&mut m)?;
+    ensure!(
+        after.full == before.full && after.partial_ok == before.partial_ok + 1,
+        "expected one more partial resync and no full one: {before:?} then {after:?}\n{}",
+        replica.log()
+    );
+    expect(&mut r, "SELECT 3", ok())?;
+    expect(&mut r, "GET after:49", bulk("1"))?;
+    expect(&mut r, "SELECT 0", ok())?;
+    expect(&mut r, "DBSIZE", int(0))?;
+    Ok(())
+}
+
+/// `masterauth`: a replica authenticates to a master with `requirepass`, and without the
+/// password it stays down (both as Redis).
+#[test]
+fn a_replica_authenticates_with_masterauth() -> anyhow::Result<()> {
+    for kind in [ServerKind::Redis, ServerKind::Tessera] {
+        let master = start(kind, &["--requirepass", "s3cret"])?;
+        let mut m = master.client()?;
+        expect(&mut m, "AUTH s3cret", ok())?;
+        expect(&mut m, "SET k v", ok())?;
+        let with = start(kind, &["--masterauth", "s3cret"])?;
+        let mut w = with.client()?;
+        replicate(&mut w, &master)?;
+        wait_link_up(&mut w).with_context(|| format!("{kind:?}: {}", with.log()))?;
+        wait_until(SYNC_TIMEOUT, "the key on the replica", || {
+            Ok(w.cmd(&["GET", "k"])? == bulk("v"))
+        })?;
+        let without = start(kind, &[])?;
+        let mut wo = without.client()?;
+        replicate(&mut wo, &master)?;
+        std::thread::sleep(Duration::from_millis(1500));
+        ensure!(
+            info_field(&mut wo, "replication", "master_link_status")? == "down",
+            "{kind:?}: a replica without the password must stay down"
+        );
+        expect(&mut wo, "DBSIZE", int(0))?;
+    }
+    Ok(())
+}
+
+/// Cluster mode: CLUSTER REPLICATE starts replication; the replica redirects clients to its
+/// master until READONLY, then serves reads of its master's slots (writes still redirect);
+/// CLUSTER NODES and SHARDS show it as a replica with its replication offset.
+#[test]
+fn a_cluster_replica_replicates_and_serves_readonly_clients() -> anyhow::Result<()> {
+    let nodes = Server::start_cluster_nodes(ServerKind::Tessera, 2, |_| {
+        DEBUG_ENABLED.iter().map(|s| s.to_string()).collect()
+    })?;
+    let (primary, replica) = (&nodes[0], &nodes[1]);
+    let mut p = primary.client()?;
+    let mut r = replica.client()?;
+    expect(&mut p, "CLUSTER ADDSLOTSRANGE 0 16383", ok())?;
+    let primary_id = bulk_text(&p.cmd(&["CLUSTER", "MYID"])?)?;
+    let replica_id = bulk_text(&r.cmd(&["CLUSTER", "MYID"])?)?;
+    expect_args(
+        &mut r,
+        &["CLUSTER", "MEET", "127.0.0.1", &primary.port().to_string()],
+        ok(),
+    )?;
+    wait_until(SYNC_TIMEOUT, "the replica to know the primary", || {
+        Ok(bulk_text(&r.cmd(&["CLUSTER", "NODES"])?)?.contains(&primary_id))
+    })?;
+    expect_args(&mut r, &["CLUSTER", "REPLICATE", &primary_id], ok())?;
+    wait_link_up(&mut r).with_context(|| replica.log())?;
+    for c in [&mut p, &mut r] {
+        wait_until(SYNC_TIMEOUT, "cluster_state:ok", || {
+            Ok(bulk_text(&c.cmd(&["CLUSTER", "INFO"])?)?.starts_with("cluster_state:ok"))
+        })?;
+    }
+    for i in 0..100 {
+        expect(&mut p, &format!("SET {{t}}k{i} v{i}"), ok())?;
+    }
+    wait_same_digest(&mut p, &mut r)?;
+    let slot = 15_891; // {t}
+    expect(
+        &mut r,
+        "GET {t}k7",
+        err(&format!("MOVED {slot} 127.0.0.1:{}", primary.port())),
+    )?;
+    expect(&mut r, "READONLY", ok())?;
+    expect(&mut r, "GET {t}k7", bulk("v7"))?;
+    expect(
+        &mut r,
+        "SET {t}k7 x",
+        err(&format!("MOVED {slot} 127.0.0.1:{}", primary.port())),
+    )?;
+    expect(&mut r, "READWRITE", ok())?;
+    expect(
+        &mut r,
+        "GET {t}k7",
+        err(&format!("MOVED {slot} 127.0.0.1:{}", primary.port())),
+    )?;
+    // The primary's view: a replica of it, online, at the primary's offset.
+    wait_until(SYNC_TIMEOUT, "the primary to see the replica", || {
+        let nodes = bulk_text(&p.cmd(&["CLUSTER", "NODES"])?)?;
+        Ok(nodes
+            .lines()
+            .any(|l| l.starts_with(&replica_id) && l.contains(&format!("slave {primary_id}"))))
+    })?;
+    let offset = repl_offset(&mut p)? as i64;
+    wait_until(
+        SYNC_TIMEOUT,
+        "CLUSTER SHARDS to show the replica's offset",
+        || {
+            let shards = p.cmd(&["CLUSTER", "SHARDS"])?;
+            let text = format!("{shards:?}");
+            Ok(text.contains("replica")
+                && text.contains(&replica_id)
+                && text.contains(&format!("Integer({offset})"))
+                && !text.contains("loading"))
+        },
+    )?;
+    Ok(())
+}
