@@ -1577,3 +1577,41 @@ fn a_cluster_replica_replicates_and_serves_readonly_clients() -> anyhow::Result<
     )?;
     Ok(())
 }
+
+/// `client-output-buffer-limit replica <hard> <soft> <seconds>`: a replica that stops reading
+/// while its master writes is dropped once it stays past the soft limit for the given
+/// seconds (its sender does not stay blocked in a write), and syncs again when it returns.
+#[test]
+fn a_replica_past_the_soft_output_limit_is_dropped_and_resyncs() -> anyhow::Result<()> {
+    let (master, replica) = pair(ServerKind::Tessera, &[])?;
+    let mut m = master.client()?;
+    expect_args(
+        &mut m,
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "replica 0 100kb 1",
+        ],
+        ok(),
+    )?;
+    let value = "x".repeat(1000);
+    {
+        let _stopped = Stopped::new(&replica)?;
+        // Far more than the socket buffers hold, so the sender blocks in a write.
+        let commands: Vec<Vec<String>> = (0..30_000)
+            .map(|i| vec!["SET".to_string(), format!("k{i}"), value.clone()])
+            .collect();
+        for chunk in commands.chunks(1000) {
+            m.pipeline(chunk)?;
+        }
+        wait_until(SYNC_TIMEOUT, "the stopped replica to be dropped", || {
+            Ok(info_u64(&mut m, "replication", "connected_slaves")? == 0)
+        })
+        .with_context(|| master.log())?;
+    }
+    let mut r = replica.client()?;
+    wait_link_up(&mut r)?;
+    wait_same_digest(&mut m, &mut r)?;
+    Ok(())
+}

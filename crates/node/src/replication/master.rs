@@ -411,10 +411,34 @@ async fn stream_to_replica(
     let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
     let mut check = tokio::time::interval(Duration::from_secs(1));
     let mut last_heard = std::time::Instant::now();
+    // Since when this replica is more than the soft limit behind (its "output buffer": the
+    // history it has not been sent yet).
+    let mut over_soft_since: Option<std::time::Instant> = None;
+    let mut limits_generation = 0;
+    let mut soft = (0u64, 0i64);
     loop {
         let notified = appended.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
+        let generation = server.config_generation.load(Ordering::Acquire);
+        if generation != limits_generation {
+            limits_generation = generation;
+            let limit = server.config.read().client_output_buffer_limit.replica;
+            soft = (limit.soft_limit_bytes, limit.soft_limit_seconds);
+        }
+        if soft.0 > 0 && log.offset().saturating_sub(next) > soft.0 {
+            let since = *over_soft_since.get_or_insert_with(std::time::Instant::now);
+            if since.elapsed() >= Duration::from_secs(soft.1.max(0) as u64) {
+                tracing::warn!(
+                    client = reader,
+                    behind = log.offset().saturating_sub(next),
+                    "Replica scheduled to be closed ASAP for overcoming of output buffer limits (soft limit)."
+                );
+                return Ok(());
+            }
+        } else {
+            over_soft_since = None;
+        }
         buf.clear();
         let read = log.read_history(reader, next, 1 << 20, &mut buf);
         // Killed (CLIENT KILL, or this node's history changed: a new ID or a full sync of
@@ -426,7 +450,49 @@ async fn stream_to_replica(
         match read {
             HistoryRead::Read(end) => {
                 if !buf.is_empty() {
-                    stream.write_all(&buf).await?;
+                    // A replica that stops reading (stopped, or its network gone) must not
+                    // hold this task in a write forever: it is dropped after `repl-timeout`
+                    // without progress, or when it stays past the soft limit too long.
+                    let mut written = 0;
+                    let mut progress = std::time::Instant::now();
+                    while written < buf.len() {
+                        match tokio::time::timeout(
+                            Duration::from_secs(1),
+                            stream.write(&buf[written..]),
+                        )
+                        .await
+                        {
+                            Ok(Ok(0)) => return Err(std::io::ErrorKind::WriteZero.into()),
+                            Ok(Ok(n)) => {
+                                written += n;
+                                progress = std::time::Instant::now();
+                            }
+                            Ok(Err(e)) => return Err(e),
+                            Err(_) => {
+                                let timeout = u64::from(server.config.read().repl_timeout);
+                                let behind = log.offset().saturating_sub(next + written as u64);
+                                let over_soft = if soft.0 > 0 && behind > soft.0 {
+                                    let since = *over_soft_since
+                                        .get_or_insert_with(std::time::Instant::now);
+                                    since.elapsed() >= Duration::from_secs(soft.1.max(0) as u64)
+                                } else {
+                                    over_soft_since = None;
+                                    false
+                                };
+                                if progress.elapsed() > Duration::from_secs(timeout)
+                                    || over_soft
+                                    || session.handle.killed.load(Ordering::Acquire)
+                                {
+                                    tracing::warn!(
+                                        client = reader,
+                                        behind,
+                                        "Disconnecting a replica that stopped reading (timeout or output buffer soft limit)"
+                                    );
+                                    return Ok(());
+                                }
+                            }
+                        }
+                    }
                     server.stats.net_output_bytes.add(buf.len() as i64);
                     next = end;
                     continue;
