@@ -303,6 +303,21 @@ pub(crate) mod tests {
         assert!(decompress(&[0, b'x', 0xE0, 255, 0], 265).is_ok());
     }
 
+    #[test]
+    fn repeated_text_compresses() {
+        for piece in [&b"ab"[..], b"hello ", b"0123456789"] {
+            let input: Vec<u8> = piece.iter().copied().cycle().take(200).collect();
+            let mut out = Vec::new();
+            assert!(compress(&input, &mut out), "{piece:?}");
+            assert!(
+                out.len() < input.len() / 4,
+                "{piece:?}: {} bytes",
+                out.len()
+            );
+            assert_eq!(decompress(&out, input.len()).expect("valid"), input);
+        }
+    }
+
     proptest! {
         #[test]
         fn roundtrips(input in vec(any::<u8>(), 0..3000)) {
@@ -324,11 +339,15 @@ pub(crate) mod tests {
             }
         }
 
+        // A run of one byte always compresses: it has a single 3-byte sequence, which finds
+        // itself. (A longer repeated piece usually compresses too, but not always: when its
+        // 3-byte sequences share a hash slot they evict each other and nothing matches, in
+        // Redis's LZF as here. `roundtrips_repetitive` covers those inputs' round trip.)
         #[test]
-        fn a_repeated_piece_always_compresses(piece in vec(any::<u8>(), 1..12), len in 41usize..2000) {
-            let input: Vec<u8> = piece.iter().copied().cycle().take(len).collect();
+        fn a_run_of_one_byte_always_compresses(byte in any::<u8>(), len in 41usize..2000) {
+            let input = vec![byte; len];
             let back = roundtrip(&input);
-            prop_assert!(back.is_some(), "{} repetitive bytes did not compress", input.len());
+            prop_assert!(back.is_some(), "{} equal bytes did not compress", input.len());
             prop_assert_eq!(back.unwrap(), input);
         }
 
