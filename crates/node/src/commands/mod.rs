@@ -509,46 +509,21 @@ fn serve_deferred(
     mut pending: Vec<(Bytes, Bytes)>,
     now_ms: i64,
 ) {
-    let mut scratch = BytesMut::new();
     // Each round serves at least one waiter or stops; bounded all the same.
     for _ in 0..1024 {
         let Some((key, dst)) = pending.pop() else {
             return;
         };
         let mut locked = db.lock_keys([&key[..], &dst[..]]);
-        let log = server.dbs.write_log();
-        let slots = locked.slots();
-        if log.is_rewriting() {
-            let missing = log.uncaptured(db.index(), &slots);
-            store::snapshot::capture_locked(log, db.index(), &locked, &missing, settings, now_ms);
-        }
-        let mut ctx = Ctx {
-            dbs: &server.dbs,
-            db,
-            db_index: 0,
-            locked: &mut locked,
-            now_ms,
-            settings,
-            reply: Reply::new(&mut scratch, resp::Protocol::Resp2),
-            client_id: 0,
-            may_block: false,
-            blocked: None,
-            waker: None,
-            propagation: Default::default(),
-        };
-        let next = store::cmd::blocking::serve_key(&mut ctx, &key);
-        // The destination's own waiters (a BLPOP behind the served BLMOVE) are served now,
-        // with the move, as in Redis.
-        if ctx.locked.has_ready() {
-            pending.extend(store::cmd::blocking::serve_ready(&mut ctx));
-        }
-        if log.is_enabled() {
-            let commands = std::mem::take(&mut ctx.propagation).commands(&[]);
-            if !commands.is_empty() {
-                log.append(db.index(), &slots, &commands);
+        let next = serve_waiters(server, db, settings, &mut locked, now_ms, |ctx| {
+            let next = store::cmd::blocking::serve_key(ctx, &key);
+            // The destination's own waiters (a BLPOP behind the served BLMOVE) are served
+            // now, with the move, as in Redis.
+            if ctx.locked.has_ready() {
+                pending.extend(store::cmd::blocking::serve_ready(ctx));
             }
-        }
-        drop(ctx);
+            next
+        });
         drop(locked);
         if let Some(next) = next
             && next != dst
@@ -556,6 +531,48 @@ fn serve_deferred(
             pending.push((key, next));
         }
     }
+}
+
+/// Runs `serve` (serving blocked clients of keys in `locked`) as a command of its own: the
+/// slots are captured first if a capture runs, and the pops it made are logged while the
+/// slots are still locked.
+fn serve_waiters<R>(
+    server: &Server,
+    db: &Keyspace,
+    settings: &store::StoreSettings,
+    locked: &mut Locked<'_>,
+    now_ms: i64,
+    serve: impl FnOnce(&mut Ctx<'_, '_>) -> R,
+) -> R {
+    let log = server.dbs.write_log();
+    let slots = locked.slots();
+    if log.is_rewriting() {
+        let missing = log.uncaptured(db.index(), &slots);
+        store::snapshot::capture_locked(log, db.index(), locked, &missing, settings, now_ms);
+    }
+    let mut scratch = BytesMut::new();
+    let mut ctx = Ctx {
+        dbs: &server.dbs,
+        db,
+        db_index: db.index(),
+        locked,
+        now_ms,
+        settings,
+        reply: Reply::new(&mut scratch, resp::Protocol::Resp2),
+        client_id: 0,
+        may_block: false,
+        blocked: None,
+        waker: None,
+        propagation: Default::default(),
+    };
+    let r = serve(&mut ctx);
+    if log.is_enabled() {
+        let commands = std::mem::take(&mut ctx.propagation).commands(&[]);
+        if !commands.is_empty() {
+            log.append(db.index(), &slots, &commands);
+        }
+    }
+    r
 }
 
 /// Serves the clients blocked on keys a self-locking write (COPY, MOVE, SORT ... STORE)
@@ -586,7 +603,6 @@ fn serve_unlocked_write(
     {
         dbs.push(index);
     }
-    let mut scratch = BytesMut::new();
     for index in dbs {
         let Some(db) = server.dbs.get(index) else {
             continue;
@@ -596,34 +612,9 @@ fn serve_unlocked_write(
             if !locked.has_ready() {
                 continue;
             }
-            let log = server.dbs.write_log();
-            let slots = locked.slots();
-            if log.is_rewriting() {
-                let missing = log.uncaptured(index, &slots);
-                store::snapshot::capture_locked(log, index, &locked, &missing, settings, now_ms);
-            }
-            let mut ctx = Ctx {
-                dbs: &server.dbs,
-                db: &db,
-                db_index: index,
-                locked: &mut locked,
-                now_ms,
-                settings,
-                reply: Reply::new(&mut scratch, resp::Protocol::Resp2),
-                client_id: 0,
-                may_block: false,
-                blocked: None,
-                waker: None,
-                propagation: Default::default(),
-            };
-            let deferred = store::cmd::blocking::serve_ready(&mut ctx);
-            if log.is_enabled() {
-                let commands = std::mem::take(&mut ctx.propagation).commands(&[]);
-                if !commands.is_empty() {
-                    log.append(index, &slots, &commands);
-                }
-            }
-            drop(ctx);
+            let deferred = serve_waiters(server, &db, settings, &mut locked, now_ms, |ctx| {
+                store::cmd::blocking::serve_ready(ctx)
+            });
             drop(locked);
             if !deferred.is_empty() {
                 serve_deferred(server, &db, settings, deferred, now_ms);
