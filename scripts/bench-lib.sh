@@ -88,3 +88,17 @@ with open(path, "wb") as f:
         key = b"key:%d" % i
         f.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\n%s\r\n" % (len(key), key, value))
 PY
+
+# pss PID...: the summed PSS (proportional set size) in bytes of the processes.
+# family PID: the process and its children (Redis's fork children).
+pss() {
+    local total=0 pid kb
+    for pid in "$@"; do
+        kb=$(awk '$1 == "Pss:" { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
+        total=$((total + ${kb:-0} * 1024))
+    done
+    echo "$total"
+}
+family() {
+    echo "$1" $(pgrep -P "$1" || true)
+}

@@ -110,18 +110,6 @@ python3 -c "print(f'| ratio tessera/redis | {${SAVE_MS[tessera]}/max(${SAVE_MS[r
 echo
 
 # ---- memory during BGSAVE under writes ----------------------------------------------------
-# pss PID...: the summed PSS in bytes of the processes (and, for Redis, its fork children).
-pss() {
-    local total=0 pid kb
-    for pid in "$@"; do
-        kb=$(awk '$1 == "Pss:" { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
-        total=$((total + ${kb:-0} * 1024))
-    done
-    echo "$total"
-}
-family() {
-    echo "$1" $(pgrep -P "$1" || true)
-}
 
 echo "### Memory while BGSAVE runs under a write load ($KEYS keys, SET on random existing keys at -P 16)"
 echo

@@ -28,17 +28,6 @@ BENCH_NAME=replication
 source "$ROOT/scripts/bench-lib.sh"
 
 
-pss() {
-    local total=0 pid kb
-    for pid in "$@"; do
-        kb=$(awk '$1 == "Pss:" { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
-        total=$((total + ${kb:-0} * 1024))
-    done
-    echo "$total"
-}
-family() {
-    echo "$1" $(pgrep -P "$1" || true)
-}
 binary_of() {
     if [[ $1 == tessera ]]; then echo "$TESSERA"; else echo redis-server; fi
 }

@@ -208,6 +208,27 @@ async fn wait_unblocked(
     }
 }
 
+/// Writes the replies gathered so far, once the AOF holds the writes they acknowledge.
+async fn send_replies(
+    server: &Server,
+    stream: &mut TcpStream,
+    session: &Session,
+    output: &mut BytesMut,
+) -> std::io::Result<()> {
+    if output.is_empty() {
+        return Ok(());
+    }
+    if server.aof.must_wait(session.log_offset) {
+        server
+            .aof
+            .wait_written(server.dbs.write_log(), session.log_offset)
+            .await;
+    }
+    stream.write_all(output).await?;
+    output.clear();
+    Ok(())
+}
+
 /// WAIT: until `numreplicas` replicas acknowledged this client's last write, or the
 /// timeout (0: none) passes; the number that did (None: the client was killed).
 async fn wait_replicas(
@@ -392,16 +413,7 @@ async fn connection_loop(
                         .await;
                     }
                     if let Some((numreplicas, timeout_ms)) = session.wait.take() {
-                        if !output.is_empty() {
-                            if server.aof.must_wait(session.log_offset) {
-                                server
-                                    .aof
-                                    .wait_written(server.dbs.write_log(), session.log_offset)
-                                    .await;
-                            }
-                            stream.write_all(&output).await?;
-                            output.clear();
-                        }
+                        send_replies(server, stream, session, &mut output).await?;
                         match wait_replicas(server, session, numreplicas, timeout_ms).await {
                             Some(acked) => resp::encode::integer(&mut output, acked as i64),
                             None => return Ok(()),
@@ -410,16 +422,7 @@ async fn connection_loop(
                     if let Some((waiter, timeout_ms)) = session.blocked.take() {
                         // A blocking command found nothing: answer what came before it,
                         // then wait for its key (Redis stops reading the client meanwhile).
-                        if !output.is_empty() {
-                            if server.aof.must_wait(session.log_offset) {
-                                server
-                                    .aof
-                                    .wait_written(server.dbs.write_log(), session.log_offset)
-                                    .await;
-                            }
-                            stream.write_all(&output).await?;
-                            output.clear();
-                        }
+                        send_replies(server, stream, session, &mut output).await?;
                         server.stats.blocked_clients.add(1);
                         let outcome = wait_unblocked(
                             stream, &mut input, session, server, &waiter, timeout_ms,
@@ -461,20 +464,13 @@ async fn connection_loop(
         }
         handle.query_buf.store(input.len(), Ordering::Relaxed);
         if !output.is_empty() {
-            // `appendfsync always`: no reply goes out before the writes it acknowledges are
-            // durable (all of this batch's, with one wait).
-            if server.aof.must_wait(session.log_offset) {
-                server
-                    .aof
-                    .wait_written(server.dbs.write_log(), session.log_offset)
-                    .await;
-            }
-            stream.write_all(&output).await?;
+            // No reply goes out before the AOF holds the writes it acknowledges (all of this
+            // batch's, with one wait).
             server
                 .stats
                 .net_output_bytes
                 .add((output.len() as u64) as i64);
-            output.clear();
+            send_replies(server, stream, session, &mut output).await?;
             if output.capacity() > 1024 * 1024 {
                 output = BytesMut::with_capacity(IOBUF_LEN);
             }
