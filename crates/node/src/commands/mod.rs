@@ -147,6 +147,68 @@ pub(crate) fn write_error(server: &Server, out: &mut BytesMut, text: &str) {
     resp::encode::error(out, text.as_bytes());
 }
 
+/// Why the server's state refuses `cmd` now, in Redis `processCommand`'s order (after
+/// authentication and cluster routing, before MULTI queuing), if it does.
+fn refusal(
+    server: &Server,
+    session: &Session,
+    cmd: &table::Command,
+    name: &table::CommandName,
+) -> Option<std::borrow::Cow<'static, str>> {
+    let writes = cmd.has_flag(table::flag::WRITE);
+    // Writes (and PING) are refused while the last background save failed, when
+    // `stop-writes-on-bgsave-error` asks for it, or while the AOF cannot be written (Redis
+    // `writeCommandsDeniedByDiskError`).
+    if (writes || cmd.name == "ping") && server.persistence.writes_denied(&server.config) {
+        return Some(MISCONF.into());
+    }
+    let replaying = session.aof_client;
+    if (writes || cmd.name == "ping")
+        && !replaying
+        && let Some(refusal) = server.aof.write_refusal()
+    {
+        return Some(refusal.into());
+    }
+    // Replication: too few good replicas (a master), a read-only replica, a replica whose
+    // master link is down with `replica-serve-stale-data no`.
+    let repl = &server.replication;
+    if writes && !replaying {
+        if !repl.writes_allowed() {
+            return Some("NOREPLICAS Not enough good replicas to write.".into());
+        }
+        if repl.is_replica() && server.config.read().replica_read_only {
+            return Some("READONLY You can't write against a read only replica.".into());
+        }
+    }
+    if !cmd.has_flag(table::flag::STALE)
+        && !replaying
+        && repl.is_replica()
+        && repl.link_state() != Some(::replication::LinkState::Connected)
+        && !server.config.read().replica_serve_stale_data
+    {
+        return Some(
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+                .into(),
+        );
+    }
+    // RESP2 clients in subscribed mode may only (un)subscribe, ping, quit or reset.
+    if session.subs.active()
+        && session.proto == resp::Protocol::Resp2
+        && !pubsub::allowed_in_subscribed_mode(cmd.name)
+    {
+        return Some(format!(
+            "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+        ).into());
+    }
+    if !cmd.has_flag(table::flag::LOADING)
+        && !replaying
+        && server.persistence.loading.load(Ordering::Acquire)
+    {
+        return Some("LOADING Redis is loading the dataset in memory".into());
+    }
+    None
+}
+
 /// Runs the command; returns its statistics index and whether it failed, or `None` when it
 /// was not found.
 fn dispatch(
@@ -227,94 +289,11 @@ fn dispatch(
         return None;
     }
 
-    // Writes (and PING) are refused while the last background save failed, when
-    // `stop-writes-on-bgsave-error` asks for it (Redis `writeCommandsDeniedByDiskError`).
-    if (cmd.has_flag(table::flag::WRITE) || cmd.name == "ping")
-        && server.persistence.writes_denied(&server.config)
-    {
+    if let Some(text) = refusal(server, session, cmd, &name) {
         session.scratch_keys = key_indices;
         session.tx.flag_error();
         server.command_stats.record_rejected(index);
-        write_error(server, out, MISCONF);
-        return None;
-    }
-    if (cmd.has_flag(table::flag::WRITE) || cmd.name == "ping")
-        && !session.aof_client
-        && let Some(refusal) = server.aof.write_refusal()
-    {
-        session.scratch_keys = key_indices;
-        session.tx.flag_error();
-        server.command_stats.record_rejected(index);
-        write_error(server, out, &refusal);
-        return None;
-    }
-
-    // Replication's checks, in Redis's order: too few good replicas (a master), a read-only
-    // replica, a replica whose master link is down with `replica-serve-stale-data no`.
-    if cmd.has_flag(table::flag::WRITE) && !session.aof_client {
-        let repl = &server.replication;
-        let refusal = if !repl.writes_allowed() {
-            Some("NOREPLICAS Not enough good replicas to write.")
-        } else if repl.is_replica() && server.config.read().replica_read_only {
-            Some("READONLY You can't write against a read only replica.")
-        } else {
-            None
-        };
-        if let Some(text) = refusal {
-            session.scratch_keys = key_indices;
-            session.tx.flag_error();
-            server.command_stats.record_rejected(index);
-            write_error(server, out, text);
-            return None;
-        }
-    }
-    if !cmd.has_flag(table::flag::STALE)
-        && !session.aof_client
-        && server.replication.is_replica()
-        && server.replication.link_state() != Some(::replication::LinkState::Connected)
-        && !server.config.read().replica_serve_stale_data
-    {
-        session.scratch_keys = key_indices;
-        session.tx.flag_error();
-        server.command_stats.record_rejected(index);
-        write_error(
-            server,
-            out,
-            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
-        );
-        return None;
-    }
-
-    // RESP2 clients in subscribed mode may only (un)subscribe, ping, quit or reset.
-    if session.subs.active()
-        && session.proto == resp::Protocol::Resp2
-        && !pubsub::allowed_in_subscribed_mode(cmd.name)
-    {
-        session.scratch_keys = key_indices;
-        session.tx.flag_error();
-        server.command_stats.record_rejected(index);
-        write_error(
-            server,
-            out,
-            &format!(
-                "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
-            ),
-        );
-        return None;
-    }
-
-    if !cmd.has_flag(table::flag::LOADING)
-        && !session.aof_client
-        && server.persistence.loading.load(Ordering::Acquire)
-    {
-        session.scratch_keys = key_indices;
-        session.tx.flag_error();
-        server.command_stats.record_rejected(index);
-        write_error(
-            server,
-            out,
-            "LOADING Redis is loading the dataset in memory",
-        );
+        write_error(server, out, &text);
         return None;
     }
 
