@@ -47,6 +47,10 @@ pub struct WriteLog {
     /// This node is a replica: its data changes only by its master's stream (and keys that
     /// expire are not deleted here, the master sends their deletion).
     follows_master: AtomicBool,
+    /// Held by a replica while it applies and appends a batch of its master's stream, and
+    /// by the start of a capture: raw appends carry no slots, so no capture may see them
+    /// (see [`WriteLog::follower_batch`]).
+    apply_gate: Mutex<()>,
     inner: Mutex<Inner>,
     appended: Condvar,
 }
@@ -318,6 +322,16 @@ impl WriteLog {
         self.inner.lock().on_append = f;
     }
 
+    /// Lets a replica apply a batch of its master's stream and [`WriteLog::append_raw`] it,
+    /// or `None` while a capture (AOF rewrite, replica sync) runs: raw bytes have no slots to
+    /// place them on either side of a capture, so a replica pauses its stream until the
+    /// capture ends (the walk then sees one instant, as a fork would). No capture starts
+    /// while the returned guard lives.
+    pub fn follower_batch(&self) -> Option<parking_lot::MutexGuard<'_, ()>> {
+        let gate = self.apply_gate.lock();
+        (!self.is_rewriting()).then_some(gate)
+    }
+
     /// Appends bytes of a master's replication stream as they are (a replica's log mirrors
     /// its master's). The next command of this node's own is preceded by a SELECT.
     pub fn append_raw(&self, bytes: &[u8]) -> u64 {
@@ -521,6 +535,7 @@ impl WriteLog {
         base: Encoder,
         existing: impl FnOnce() -> Vec<usize>,
     ) -> Option<u64> {
+        let _gate = self.apply_gate.lock();
         let mut inner = self.inner.lock();
         if inner.rewrite.is_some() {
             return None;

@@ -1621,3 +1621,67 @@ fn a_replica_past_the_soft_output_limit_is_dropped_and_resyncs() -> anyhow::Resu
     wait_same_digest(&mut m, &mut r)?;
     Ok(())
 }
+
+/// A replica serving a full sync to a replica of its own while its master writes: the
+/// sub-replica ends with the same data at the same offset (the replica's applier waits
+/// while its snapshot walks the keyspace; before, the stream it applied meanwhile reached
+/// neither the snapshot's filled stream nor the filler, and the sub-replica diverged).
+#[test]
+fn a_replica_full_syncs_its_own_replica_while_its_master_writes() -> anyhow::Result<()> {
+    let (master, replica) = pair(ServerKind::Tessera, &[])?;
+    let sub = start(ServerKind::Tessera, &[])?;
+    let mut m = master.client()?;
+    let fill: Vec<Vec<String>> = (0..100)
+        .map(|i| {
+            let mut c = vec!["MSET".to_string()];
+            for j in 0..1000 {
+                c.push(format!("fill:{i}:{j}"));
+                c.push("x".repeat(20));
+            }
+            c
+        })
+        .collect();
+    m.pipeline(&fill)?;
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let writers: Vec<_> = (0..4)
+            .map(|n| {
+                let stop = &stop;
+                let master = &master;
+                scope.spawn(move || -> anyhow::Result<()> {
+                    let mut c = master.client()?;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        c.cmd(&["INCR", &format!("ctr:{n}")])?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(200));
+        let mut s = sub.client()?;
+        let synced = (|| {
+            expect_args(
+                &mut s,
+                &["REPLICAOF", "127.0.0.1", &replica.port().to_string()],
+                ok(),
+            )?;
+            wait_link_up(&mut s)
+        })();
+        std::thread::sleep(Duration::from_millis(300));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for w in writers {
+            w.join()
+                .map_err(|_| anyhow::anyhow!("a writer panicked"))??;
+        }
+        synced
+    })?;
+    let mut r = replica.client()?;
+    let mut s = sub.client()?;
+    let digest = wait_same_digest(&mut m, &mut r)?;
+    ensure!(
+        wait_same_digest(&mut r, &mut s)? == digest,
+        "the sub-replica differs\n{}",
+        sub.log()
+    );
+    Ok(())
+}

@@ -473,12 +473,24 @@ async fn stream_from_master(
             if is_stale(server, generation) {
                 return Ok(());
             }
-            // Apply every whole command read so far.
+            // Apply every whole command read so far, unless a capture of this node's keyspace
+            // runs (then wait for its end: see `WriteLog::follower_batch`).
+            let Some(gate) = log.follower_batch() else {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(10)) => {}
+                    _ = ack.tick() => send_ack(&mut conn, log.offset()).await?,
+                    _ = handle.kill_notify.notified() => bail!("the master link was killed (CLIENT KILL)"),
+                }
+                continue;
+            };
             repl.applying.store(true, Ordering::Release);
             if is_stale(server, generation) {
                 repl.applying.store(false, Ordering::Release);
                 return Ok(());
             }
+            // Synchronous while the gate is held: a GETACK is answered after the batch.
+            let mut ack_requested = false;
+            let mut failure = None;
             loop {
                 match parser.parse(&mut conn.input, &limits, &mut args) {
                     Ok(true) => {
@@ -527,16 +539,13 @@ async fn stream_from_master(
                         if !session.tx.in_multi() {
                             safe = raw.len() - conn.input.len();
                         }
-                        if getack {
-                            let offset = log.append_raw(&raw[..safe]);
-                            raw.drain(..safe);
-                            safe = 0;
-                            repl.stream_db.store(session.db_index, Ordering::Relaxed);
-                            send_ack(&mut conn, offset).await?;
-                        }
+                        ack_requested |= getack;
                     }
                     Ok(false) => break,
-                    Err(e) => bail!("protocol error in the master's stream: {e}"),
+                    Err(e) => {
+                        failure = Some(anyhow::anyhow!("protocol error in the master's stream: {e}"));
+                        break;
+                    }
                 }
             }
             if safe > 0 {
@@ -546,6 +555,13 @@ async fn stream_from_master(
                 repl.stream_db.store(session.db_index, Ordering::Relaxed);
             }
             repl.applying.store(false, Ordering::Release);
+            drop(gate);
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            if ack_requested {
+                send_ack(&mut conn, log.offset()).await?;
+            }
             let applied = log.offset();
             repl.update_link(generation, |l| l.read_offset = applied + raw.len() as u64);
             tokio::select! {
