@@ -169,6 +169,16 @@ impl History {
     }
 }
 
+/// Moves the log's `offset` past `bytes`, just appended, and keeps them in the history.
+fn advance(offset: &mut u64, history: &mut Option<History>, bytes: &[u8]) -> u64 {
+    *offset += bytes.len() as u64;
+    if let Some(h) = history {
+        h.bytes.extend(bytes);
+        h.trim(*offset);
+    }
+    *offset
+}
+
 /// What [`WriteLog::read_history`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HistoryRead {
@@ -341,12 +351,7 @@ impl WriteLog {
             inner.pending.extend_from_slice(bytes);
         }
         inner.selected_db = None;
-        inner.offset += bytes.len() as u64;
-        let end = inner.offset;
-        if let Some(h) = &mut inner.history {
-            h.bytes.extend(bytes);
-            h.trim(end);
-        }
+        let end = advance(&mut inner.offset, &mut inner.history, bytes);
         self.after_append(inner);
         end
     }
@@ -460,13 +465,7 @@ impl WriteLog {
                 }
             }
         }
-        let added = block.len() - before;
-        inner.offset += added as u64;
-        let end = inner.offset;
-        if let Some(h) = &mut inner.history {
-            h.bytes.extend(&block[before..]);
-            h.trim(end);
-        }
+        let end = advance(&mut inner.offset, &mut inner.history, &block[before..]);
         if inner.consumer {
             inner.pending = block;
         } else {
@@ -503,12 +502,7 @@ impl WriteLog {
         {
             rw.stream.extend_from_slice(&bytes);
         }
-        inner.offset += bytes.len() as u64;
-        let end = inner.offset;
-        if let Some(h) = &mut inner.history {
-            h.bytes.extend(&bytes);
-            h.trim(end);
-        }
+        let end = advance(&mut inner.offset, &mut inner.history, &bytes);
         self.after_append(inner);
         end
     }
