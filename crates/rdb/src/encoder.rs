@@ -89,6 +89,18 @@ impl Encoder {
         })
     }
 
+    /// How this encoder writes.
+    pub fn options(&self) -> EncoderOptions {
+        self.options
+    }
+
+    /// Appends `bytes` that another encoder with the same compression wrote (a piece of the
+    /// stream encoded elsewhere, say without holding a lock this encoder needs), as if they
+    /// had been written here: the checksum covers them.
+    pub fn append_encoded(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
     /// Bytes written and not yet drained.
     pub fn buffer(&self) -> &[u8] {
         &self.buf

@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
-use rdb::Encoder;
+use rdb::{Encoder, EncoderOptions};
 use slot_map::{Slot, SlotSet};
 
 /// The shared write log of all databases.
@@ -566,9 +566,26 @@ impl WriteLog {
     }
 
     /// Captures slot `slot` of database `db` if the rewrite has not yet: `write` serializes
-    /// the slot's keys into the base (the caller holds the slot's lock). Returns whether it
-    /// captured.
+    /// the slot's keys (the caller holds the slot's lock, so they cannot change until the
+    /// slot is marked captured). The serialization runs without the log's lock, which every
+    /// write takes to append: only copying its bytes into the base holds it. Returns
+    /// whether it captured.
     pub fn capture(&self, db: usize, slot: Slot, write: impl FnOnce(&mut Encoder)) -> bool {
+        let options = {
+            let inner = self.inner.lock();
+            match &inner.rewrite {
+                Some(rw) if rw.captured.get(&db).is_some_and(|set| !set.contains(slot)) => {
+                    rw.base.options()
+                }
+                _ => return false,
+            }
+        };
+        let mut piece = Encoder::new(EncoderOptions {
+            checksum: false,
+            ..options
+        });
+        write(&mut piece);
+        let piece = piece.take_buffer();
         let mut inner = self.inner.lock();
         let Some(rw) = &mut inner.rewrite else {
             return false;
@@ -583,7 +600,7 @@ impl WriteLog {
             rw.base.select_db(db as u64);
             rw.base_db = Some(db);
         }
-        write(&mut rw.base);
+        rw.base.append_encoded(&piece);
         true
     }
 
@@ -975,6 +992,28 @@ mod rewrite_tests {
         log.append(4, &[1], &[vec![b"DEL".as_slice(), b"new"]]);
         let (bytes, _) = log.take(Duration::ZERO);
         assert!(bytes.starts_with(b"*2\r\n$6\r\nSELECT\r\n$1\r\n4\r\n*2\r\n$3\r\nDEL"));
+    }
+
+    #[test]
+    fn a_slot_is_serialized_without_the_log_lock_and_lands_in_the_base() {
+        let log = started();
+        assert_eq!(log.take_rewrite_base(), b"REDIS0010");
+        assert!(
+            !log.capture(2, 9, |_| {}),
+            "database 2 did not exist at the start"
+        );
+        assert!(log.capture(0, 9, |enc| {
+            // Writes to other slots go on meanwhile: they append under this lock.
+            assert!(
+                log.inner.try_lock().is_some(),
+                "the log is locked while encoding"
+            );
+            enc.string(b"piece");
+        }));
+        let base = log.take_rewrite_base();
+        // SELECTDB 0, then the piece as encoded.
+        assert_eq!(&base[..2], &[0xFE, 0x00]);
+        assert_eq!(&base[2..], b"\x05piece");
     }
 
     #[test]
