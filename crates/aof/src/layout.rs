@@ -404,25 +404,39 @@ pub fn install_rewritten_base(
     Ok(base)
 }
 
+/// A history file taken out of the manifest and unlinked while still open: the kernel frees
+/// its blocks when the last handle closes, so dropping `open` is where deleting a large file
+/// costs time. Drop it where a wait does not matter (Redis's `bg_unlink` closes it on a
+/// background thread).
+#[derive(Debug)]
+pub struct RemovedFile {
+    pub file: AofFile,
+    pub open: Option<File>,
+}
+
 /// Deletes the history files and persists the manifest without them (Redis's
 /// `aofDelHistoryFiles`); returns the files removed from the manifest (for the log line
-/// "Removing the history file ..."). As in Redis, a file that cannot be deleted (already
-/// gone after a crash, say) is left alone: it is no longer listed. Nothing is written when
-/// there is no history.
+/// "Removing the history file ...", and their handles to close). As in Redis, a file that
+/// cannot be deleted (already gone after a crash, say) is left alone: it is no longer
+/// listed. Nothing is written when there is no history.
 pub fn delete_history(
     paths: &AofPaths,
     manifest: &mut Manifest,
-) -> Result<Vec<AofFile>, LayoutError> {
+) -> Result<Vec<RemovedFile>, LayoutError> {
     if manifest.history().is_empty() {
         return Ok(Vec::new());
     }
     let history = manifest.take_history();
-    for file in &history {
-        // Redis unlinks in a background thread and never looks at the result.
-        let _ = fs::remove_file(paths.file_path(&file.name));
+    let mut removed = Vec::with_capacity(history.len());
+    for file in history {
+        let path = paths.file_path(&file.name);
+        let open = File::open(&path).ok();
+        // Redis never looks at the result either.
+        let _ = fs::remove_file(&path);
+        removed.push(RemovedFile { file, open });
     }
     persist_manifest(paths, manifest)?;
-    Ok(history)
+    Ok(removed)
 }
 
 #[cfg(test)]
@@ -662,7 +676,7 @@ file appendonly.aof.1.base.rdb seq 1 type h\n\
 file appendonly.aof.2.incr.aof seq 2 type i\n"
         );
         let removed = delete_history(&paths, &mut manifest).unwrap();
-        let kinds: Vec<FileKind> = removed.iter().map(|f| f.kind).collect();
+        let kinds: Vec<FileKind> = removed.iter().map(|f| f.file.kind).collect();
         assert_eq!(kinds, [FileKind::History, FileKind::History]);
         assert_eq!(
             names_in(&paths.aof_dir()),

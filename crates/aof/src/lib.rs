@@ -29,9 +29,9 @@ pub mod reader;
 pub use durable::{atomic_write, fsync_dir};
 pub use format::{AofEncoder, encode_command};
 pub use layout::{
-    AofPaths, LayoutError, LoadPlan, OpenIncr, PlannedFile, StartupFiles, delete_history,
-    install_rewritten_base, open_new_incr, open_on_startup, persist_manifest, prepare_load,
-    read_manifest,
+    AofPaths, LayoutError, LoadPlan, OpenIncr, PlannedFile, RemovedFile, StartupFiles,
+    delete_history, install_rewritten_base, open_new_incr, open_on_startup, persist_manifest,
+    prepare_load, read_manifest,
 };
 pub use manifest::{AofFile, BaseFormat, FileKind, Manifest, ManifestError, ManifestProblem};
 pub use reader::{
