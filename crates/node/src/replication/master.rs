@@ -230,18 +230,10 @@ async fn full_sync(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    if psync {
-        // SYNC gets the payload without this line.
-        let id = server.replication.ids.lock().id.clone();
-        stream
-            .write_all(format!("+FULLRESYNC {id} {start}\r\n").as_bytes())
-            .await?;
-    }
-    if let Some(r) = server.replication.replicas.lock().get_mut(&reader) {
-        r.state = ReplicaState::SendBulk;
-    }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
     let walker_server = server.clone();
+    // Started before anything else can fail: the capture is finished (or abandoned) only by
+    // the walk, which stops when this side stops reading its chunks.
     let walker = tokio::task::spawn_blocking(move || {
         let server = walker_server;
         let settings = *server.settings.read();
@@ -265,6 +257,16 @@ async fn full_sync(
             None => Err("the capture disappeared".to_string()),
         }
     });
+    if psync {
+        // SYNC gets the payload without this line.
+        let id = server.replication.ids.lock().id.clone();
+        stream
+            .write_all(format!("+FULLRESYNC {id} {start}\r\n").as_bytes())
+            .await?;
+    }
+    if let Some(r) = server.replication.replicas.lock().get_mut(&reader) {
+        r.state = ReplicaState::SendBulk;
+    }
     let mark = ::replication::new_id();
     let started = std::time::Instant::now();
     let mut sent = 0u64;
