@@ -128,14 +128,14 @@ impl Aof {
         offset > 0 && self.is_enabled() && *self.durable.borrow() < offset
     }
 
-    /// Under `everysec` and `no`: writes what the log holds now, on the caller's thread,
-    /// unless someone else is writing. True when the file then holds `offset`.
+    /// Writes what the log holds now, on the caller's thread, unless someone else is
+    /// writing; under `appendfsync always` fsyncs it too, so the writes of every connection
+    /// that arrived meanwhile share one fsync (group commit, led by whichever waiting
+    /// connection takes the writer first). True when the file then holds `offset` (and,
+    /// under `always`, has it on disk).
     pub fn write_inline(&self, log: &store::write_log::WriteLog, offset: u64) -> bool {
         if *self.durable.borrow() >= offset {
             return true;
-        }
-        if self.always.load(Ordering::Acquire) {
-            return false;
         }
         let Some(mut guard) = self.writer_state.try_lock() else {
             return false;
@@ -143,34 +143,46 @@ impl Aof {
         let Some(w) = guard.as_mut() else {
             return false;
         };
-        let wrote = matches!(w.drain(self, log), Drained::Wrote);
-        let written = w.written_offset;
+        let always = self.always.load(Ordering::Acquire);
+        let drained = w.drain(self, log);
+        let done = if always {
+            if let Drained::Failed(e) = &drained {
+                exit_on_always_failure("write", &w.files.incr.path, e);
+            }
+            if w.synced_offset < w.written_offset {
+                if let Err(e) = w.files.incr.file.sync_data() {
+                    exit_on_always_failure("fsync", &w.files.incr.path, &e);
+                }
+                w.synced_offset = w.written_offset;
+            }
+            w.synced_offset
+        } else {
+            w.written_offset
+        };
         // Released before the waiters are told, so a waiter whose bytes this drain missed
         // finds the writer free when it wakes and writes them itself at once.
         drop(guard);
-        if wrote {
-            self.durable.send_if_modified(|durable| {
-                let raised = written > *durable;
-                *durable = (*durable).max(written);
-                raised
-            });
-        }
-        written >= offset || *self.durable.borrow() >= offset
+        self.durable.send_if_modified(|durable| {
+            let raised = done > *durable;
+            *durable = (*durable).max(done);
+            raised
+        });
+        done >= offset || *self.durable.borrow() >= offset
     }
 
     /// Waits until the AOF holds `offset` as [`Aof::must_wait`] requires, writing it itself
-    /// when it can ([`Aof::write_inline`]); otherwise the writer thread (or the connection
-    /// writing meanwhile) does.
+    /// when it can ([`Aof::write_inline`]); otherwise the connection (or the writer thread)
+    /// holding the writer does.
     pub async fn wait_written(&self, log: &store::write_log::WriteLog, offset: u64) {
+        // Other connections ready to run on this thread execute their commands first, so one
+        // write (and under `always` one fsync) carries all of their writes, as Redis's one
+        // flush per event-loop turn does.
+        tokio::task::yield_now().await;
         loop {
             // Subscribed first, so a write finishing between the attempt and the wait is
             // not missed.
             let mut rx = self.durable.subscribe();
             if self.write_inline(log, offset) {
-                return;
-            }
-            if self.always.load(Ordering::Acquire) {
-                let _ = rx.wait_for(|&done| done >= offset).await;
                 return;
             }
             // Someone else holds the writer, and what they took may not include our bytes:
@@ -610,7 +622,7 @@ impl Writer {
     /// Takes what the log holds and writes it to the incremental file.
     fn drain(&mut self, state: &Aof, log: &store::write_log::WriteLog) -> Drained {
         if self.unwritten.is_empty() {
-            self.unwritten_end = log.take_into(&mut self.buffer, Duration::ZERO);
+            self.unwritten_end = log.take_into(&mut self.buffer);
             std::mem::swap(&mut self.unwritten, &mut self.buffer);
         }
         if self.unwritten.is_empty() {
@@ -690,17 +702,12 @@ fn writer(server: Arc<Server>) {
         }
         let stopping = state.stop.load(Ordering::Acquire);
         let always = state.always.load(Ordering::Acquire);
-        // Under `always` replies wait for the fsync this thread makes: every append wakes
-        // it, and writes that arrive while it is busy share the next write and fsync. Under
-        // the other policies connections write their own batches; this thread picks up
-        // what is left every 10 ms and fsyncs once a second.
-        log.set_wake_on_append(always);
-        let wait = match (stopping, always) {
-            (true, _) => Duration::ZERO,
-            (false, true) => Duration::from_millis(100),
-            (false, false) => Duration::from_millis(10),
-        };
-        log.wait_pending(wait);
+        // Connections whose replies wait write (and under `always` fsync) their own
+        // batches; this thread picks up what is left every 10 ms (writes nobody waits
+        // for, such as a replica's stream) and fsyncs once a second under `everysec`.
+        if !stopping {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let mut guard = state.writer_state.lock();
         let Some(w) = guard.as_mut() else {
             return;
@@ -714,10 +721,7 @@ fn writer(server: Arc<Server>) {
                 "Error writing to the AOF file (will retry; writes are refused meanwhile)"
             );
             if always {
-                tracing::error!(
-                    "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting..."
-                );
-                std::process::exit(1);
+                exit_on_always_failure("write", &w.files.incr.path, e);
             }
             if stopping {
                 tracing::warn!("Exiting with AOF bytes that could not be written");
@@ -760,13 +764,10 @@ fn writer(server: Arc<Server>) {
             };
             match synced {
                 Err(e) => {
-                    tracing::warn!(path = %path.display(), error = %e, "fsync of the AOF file failed");
                     if always {
-                        tracing::error!(
-                            "Can't recover from AOF fsync error when the AOF fsync policy is 'always'. Exiting..."
-                        );
-                        std::process::exit(1);
+                        exit_on_always_failure("fsync", &path, &e);
                     }
+                    tracing::warn!(path = %path.display(), error = %e, "fsync of the AOF file failed");
                 }
                 Ok(()) => {
                     w.synced_offset = w.synced_offset.max(upto);
@@ -786,6 +787,16 @@ fn writer(server: Arc<Server>) {
             return;
         }
     }
+}
+
+/// Under `appendfsync always` a write or fsync that failed ends the process, as in Redis:
+/// replies promise durability that can no longer be given.
+fn exit_on_always_failure(what: &str, path: &std::path::Path, error: &std::io::Error) -> ! {
+    tracing::error!(path = %path.display(), %error, "Error on {what} of the AOF file");
+    tracing::error!(
+        "Can't recover from AOF {what} error when the AOF fsync policy is 'always'. Exiting..."
+    );
+    std::process::exit(1)
 }
 
 /// Writes `bytes` to `file`, removing what was written (also when a later write fails) and

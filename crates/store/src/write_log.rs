@@ -29,9 +29,8 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 use rdb::{Encoder, EncoderOptions};
 use slot_map::{Slot, SlotSet};
 
@@ -41,9 +40,6 @@ pub struct WriteLog {
     enabled: AtomicBool,
     /// A rewrite is in progress (mirrors `Inner::rewrite`, readable without the lock).
     rewriting: AtomicBool,
-    /// Wake the consumer on every append (it waits for each write: `appendfsync always`);
-    /// otherwise it drains on its own schedule and appends make no wake-up system call.
-    wake_on_append: AtomicBool,
     /// This node is a replica: its data changes only by its master's stream (and keys that
     /// expire are not deleted here, the master sends their deletion).
     follows_master: AtomicBool,
@@ -52,7 +48,6 @@ pub struct WriteLog {
     /// (see [`WriteLog::follower_batch`]).
     apply_gate: Mutex<()>,
     inner: Mutex<Inner>,
-    appended: Condvar,
 }
 
 /// What a capture of the keyspace is for.
@@ -370,9 +365,6 @@ impl WriteLog {
     }
 
     fn after_append(&self, inner: &Inner) {
-        if self.wake_on_append.load(Ordering::Relaxed) {
-            self.appended.notify_one();
-        }
         if let Some(f) = &inner.on_append {
             f();
         }
@@ -505,11 +497,6 @@ impl WriteLog {
         let end = advance(&mut inner.offset, &mut inner.history, &bytes);
         self.after_append(inner);
         end
-    }
-
-    /// Whether each append wakes a waiting [`WriteLog::take`] at once (see the field).
-    pub fn set_wake_on_append(&self, on: bool) {
-        self.wake_on_append.store(on, Ordering::Relaxed);
     }
 
     /// Starts an AOF rewrite into `base` (its header and AUX fields already written): the
@@ -688,30 +675,19 @@ impl WriteLog {
         self.inner.lock().offset
     }
 
-    /// Takes what was appended since the last call, waiting up to `wait` for something to
-    /// arrive; returns the bytes and the offset after them.
-    pub fn take(&self, wait: Duration) -> (Vec<u8>, u64) {
+    /// Takes what was appended since the last call; returns the bytes and the offset after
+    /// them.
+    pub fn take(&self) -> (Vec<u8>, u64) {
         let mut out = Vec::new();
-        let end = self.take_into(&mut out, wait);
+        let end = self.take_into(&mut out);
         (out, end)
-    }
-
-    /// Waits up to `wait` until something is pending for the consumer (without taking it).
-    pub fn wait_pending(&self, wait: Duration) {
-        let mut inner = self.inner.lock();
-        if inner.pending.is_empty() && !wait.is_zero() {
-            let _ = self.appended.wait_for(&mut inner, wait);
-        }
     }
 
     /// [`WriteLog::take`] into `out` (cleared first): the two buffers are swapped, so a
     /// consumer that keeps passing the same one allocates nothing in the steady state.
-    pub fn take_into(&self, out: &mut Vec<u8>, wait: Duration) -> u64 {
+    pub fn take_into(&self, out: &mut Vec<u8>) -> u64 {
         out.clear();
         let mut inner = self.inner.lock();
-        if inner.pending.is_empty() && !wait.is_zero() {
-            let _ = self.appended.wait_for(&mut inner, wait);
-        }
         std::mem::swap(out, &mut inner.pending);
         inner.offset
     }
@@ -810,14 +786,14 @@ mod tests {
         let end = log.append(0, &[1], &[vec![b"SET".as_slice(), b"k", b"v"]]);
         log.append(0, &[1], &[vec![b"DEL".as_slice(), b"k"]]);
         log.append(3, &[2], &[vec![b"INCR".as_slice(), b"n"]]);
-        let (bytes, offset) = log.take(Duration::ZERO);
+        let (bytes, offset) = log.take();
         let want: &[u8] =
             b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n\
 *2\r\n$3\r\nDEL\r\n$1\r\nk\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n";
         assert_eq!(bytes, want);
         assert_eq!(offset, want.len() as u64);
         assert_eq!(end, 50);
-        assert!(log.take(Duration::ZERO).0.is_empty());
+        assert!(log.take().0.is_empty());
         assert_eq!(log.offset(), want.len() as u64);
     }
 }
@@ -859,7 +835,7 @@ mod history_tests {
         );
         assert_eq!(log.read_history(8, 0, 10, &mut out), HistoryRead::Gone);
         // Nothing accumulates for an AOF that is not attached.
-        assert!(log.take(Duration::ZERO).0.is_empty());
+        assert!(log.take().0.is_empty());
     }
 
     #[test]
@@ -894,7 +870,7 @@ mod history_tests {
         assert_eq!(out, bytes);
         // The node's own next write selects its database again.
         set(&log, "x");
-        let (taken, _) = log.take(Duration::ZERO);
+        let (taken, _) = log.take();
         assert!(taken[bytes.len()..].starts_with(b"*2\r\n$6\r\nSELECT"));
     }
 
@@ -990,7 +966,7 @@ mod rewrite_tests {
         assert!(!log.is_rewriting());
         // After the switch the next command selects its database again.
         log.append(4, &[1], &[vec![b"DEL".as_slice(), b"new"]]);
-        let (bytes, _) = log.take(Duration::ZERO);
+        let (bytes, _) = log.take();
         assert!(bytes.starts_with(b"*2\r\n$6\r\nSELECT\r\n$1\r\n4\r\n*2\r\n$3\r\nDEL"));
     }
 
