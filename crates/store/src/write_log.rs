@@ -637,6 +637,17 @@ impl WriteLog {
         }
     }
 
+    /// Takes what the running AOF rewrite's stream (the writes to captured slots) holds so
+    /// far, so that its consumer writes them to the new incremental file before the switch;
+    /// [`WriteLog::finish_rewrite`] returns the rest. Nothing for other capture kinds (a
+    /// replica's stream is sent whole after its snapshot).
+    pub fn take_rewrite_stream(&self) -> Vec<u8> {
+        match &mut self.inner.lock().rewrite {
+            Some(rw) if rw.kind == CaptureKind::AofRewrite => std::mem::take(&mut rw.stream),
+            _ => Vec::new(),
+        }
+    }
+
     /// Ends the rewrite at this instant: the base gets its EOF, and every byte logged from
     /// now on belongs to the new incremental file (the consumer takes them as usual).
     pub fn finish_rewrite(&self) -> Option<RewriteOutcome> {
@@ -952,6 +963,9 @@ mod rewrite_tests {
         log.append(4, &[6], &[vec![b"SET".as_slice(), b"new", b"db"]]);
         assert_eq!(log.uncaptured(0, &[5, 6]), vec![6]);
         assert!(log.uncaptured(0, &[6]).is_empty());
+        // Taken early, part of the stream is not returned again at the end.
+        let early = log.take_rewrite_stream();
+        log.append(4, &[5], &[vec![b"DEL".as_slice(), b"gone"]]);
         let out = log.finish_rewrite().expect("a rewrite ran");
         assert!(out.aborted.is_none());
         let mut want = Vec::new();
@@ -959,7 +973,10 @@ mod rewrite_tests {
         encode(&mut want, &[b"INCR".as_slice(), b"captured"]);
         encode(&mut want, &[b"SELECT".as_slice(), b"4"]);
         encode(&mut want, &[b"SET".as_slice(), b"new", b"db"]);
-        assert_eq!(out.stream, want);
+        assert_eq!(early, want);
+        let mut rest = Vec::new();
+        encode(&mut rest, &[b"DEL".as_slice(), b"gone"]);
+        assert_eq!(out.stream, rest);
         // The old file still gets everything.
         assert!(out.old_pending.windows(5).any(|w| w == b"later"));
         assert_eq!(out.offset, log.offset());

@@ -1240,3 +1240,38 @@ fn aof_base_size_counts_the_writes_made_while_a_rewrite_ran_as_redis() -> anyhow
     }
     Ok(())
 }
+
+/// A file left under the next incremental file's name (a rewrite that crashed before its
+/// manifest was written) is replaced, not appended to: its commands would otherwise replay
+/// after the new base and bring back an old value.
+#[test]
+fn a_rewrite_replaces_a_stale_file_left_under_its_new_incremental_name() -> anyhow::Result<()> {
+    let dir = TempDir::new("aof-stale-incr")?;
+    let mut server = Server::start_in(ServerKind::Tessera, dir.path(), &["--appendonly", "yes"])?;
+    let aof_dir = dir.path().join(DEFAULT_DIR);
+    let mut c = server.client()?;
+    expect(&mut c, "SET k current", ok())?;
+    let incr = listed_file(&aof_dir, 'i')?;
+    ensure!(file_name(&incr) == "appendonly.aof.1.incr.aof", "{incr:?}");
+    // The name the next rewrite gives its incremental file.
+    let stale = aof_dir.join("appendonly.aof.2.incr.aof");
+    std::fs::write(&stale, encode_command(&["SET", "k", "stale"]))?;
+    expect_args(
+        &mut c,
+        &["BGREWRITEAOF"],
+        simple("Background append only file rewriting started"),
+    )?;
+    wait_until(SAVE_TIMEOUT, "the rewrite", || {
+        Ok(persistence_field(&mut c, "aof_rewrites")? == "1")
+    })?;
+    ensure!(
+        listed_file(&aof_dir, 'i')? == stale,
+        "the new incremental file"
+    );
+    drop(c);
+    server.stop()?;
+    server.restart()?;
+    let mut c = server.client()?;
+    wait_loaded(&mut c)?;
+    expect(&mut c, "GET k", bulk("current")).with_context(|| format!("its log:\n{}", server.log()))
+}
