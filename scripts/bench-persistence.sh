@@ -10,7 +10,9 @@
 #   /proc/<pid>/smaps_rollup) of the server's processes while the save runs, summed over
 #   Redis's parent and fork child, against the PSS before the save.
 # - Write latency while BGSAVE and then BGREWRITEAOF run under a write load: a probe
-#   client's SET latencies (p50, p99, max) before and during each.
+#   client's SET latencies (p50, p99, max) before and during each, under two loads: 4
+#   clients at -P 4 (leaves the CPUs some room) and 50 clients at -P 1 (the issue's "50
+#   clients write").
 #
 # Knobs (environment): BENCH_RUNS (3), BENCH_PERSIST_KEYS (1000000), BENCH_N_AOF_P1 (100000),
 # BENCH_N_AOF_P16 (600000), TESSERA (the binary; default target/release/tessera-server).
@@ -171,7 +173,10 @@ with open(out, "w") as log:
         log.flush()
         time.sleep(0.002)
 PY
-echo "### Write latency while BGSAVE and BGREWRITEAOF run ($KEYS keys, appendfsync everysec, 4 clients writing at -P 4)"
+# The loop's body is not indented: it holds heredocs.
+for probe_load in "4 4" "50 1"; do
+read -r load_clients load_pipeline <<<"$probe_load"
+echo "### Write latency while BGSAVE and BGREWRITEAOF run ($KEYS keys, appendfsync everysec, $load_clients clients writing at -P $load_pipeline)"
 echo
 echo "One probe client sends a SET every 2 ms and times each reply (ms):"
 echo
@@ -183,14 +188,14 @@ in_progress() {
 for server in redis tessera; do
     binary=redis-server
     [[ $server == tessera ]] && binary="$TESSERA"
-    dir="$WORK/latency-$server"
+    dir="$WORK/latency-$server-$load_clients"
     start "$server" "$binary" "$dir" --save "" --appendonly yes --appendfsync everysec
     port_var="PORT_$server"
     port=${!port_var}
     cli "$port" --pipe <"$KEYFILE" >/dev/null
     # Let the automatic rewrite the load may have started end first.
     while [[ $(in_progress "$port" aof_rewrite_in_progress) == 1 ]]; do sleep 0.1; done
-    redis-benchmark -h 127.0.0.1 -p "$port" -c 4 -r "$KEYS" -d 16 -n 100000000 -P 4 -t set \
+    redis-benchmark -h 127.0.0.1 -p "$port" -c "$load_clients" -r "$KEYS" -d 16 -n 100000000 -P "$load_pipeline" -t set \
         >/dev/null 2>&1 &
     load=$!
     python3 "$PROBE" "$port" "$WORK/probe-$server.txt" &
@@ -228,3 +233,4 @@ PY
     stop "$server"
 done
 echo
+done
