@@ -409,6 +409,11 @@ impl<'a> SlotGuard<'a> {
     /// deletion; the key is only reported expired.
     pub fn expire_if_needed(&mut self, key: &[u8], now_ms: i64) -> bool {
         let hash = self.ks.hash(key);
+        self.expire_hashed(hash, key, now_ms)
+    }
+
+    /// [`Self::expire_if_needed`] for a key whose hash the caller has.
+    fn expire_hashed(&mut self, hash: u64, key: &[u8], now_ms: i64) -> bool {
         let expired = match self.table.entries.find(hash, |e| e.key() == key) {
             Some(e) => e.is_expired(now_ms),
             None => false,
@@ -433,20 +438,20 @@ impl<'a> SlotGuard<'a> {
 
     /// The live entry for `key` (an expired one is deleted first and reported missing).
     pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&Entry> {
-        if self.expire_if_needed(key, now_ms) && self.ks.log.follows_master() {
+        let hash = self.ks.hash(key);
+        if self.expire_hashed(hash, key, now_ms) && self.ks.log.follows_master() {
             return None;
         }
-        let hash = self.ks.hash(key);
         self.table.entries.find(hash, |e| e.key() == key)
     }
 
     /// The live entry for `key`, mutable. Changing its expiry must go through
     /// [`Self::set_expire`]; a command that changes its value signals it ([`Self::touch`]).
     pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
-        if self.expire_if_needed(key, now_ms) && self.ks.log.follows_master() {
+        let hash = self.ks.hash(key);
+        if self.expire_hashed(hash, key, now_ms) && self.ks.log.follows_master() {
             return None;
         }
-        let hash = self.ks.hash(key);
         self.table.entries.find_mut(hash, |e| e.key() == key)
     }
 

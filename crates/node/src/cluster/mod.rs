@@ -591,14 +591,13 @@ impl Cluster {
         }
     }
 
-    /// Routes a keyed command (Redis 7.0 `getNodeByQuery` for a node without open slots).
-    /// `readonly_client`: the client sent READONLY, so a replica serves its primary's slots
+    /// Routes a keyed command (Redis 7.0 `getNodeByQuery` for a node without open slots)
+    /// by the slots of its keys, in order. `readonly_client`: the client sent READONLY, so a replica serves its primary's slots
     /// for reads.
     pub fn route(
         &self,
         cmd: &Command,
-        args: &[Bytes],
-        key_indices: &[usize],
+        key_slots: impl IntoIterator<Item = Slot>,
         readonly_client: bool,
     ) -> Result<(), CmdError> {
         let inner = self.inner.read();
@@ -606,8 +605,7 @@ impl Cluster {
         // Redis `getNodeByQuery`: the first key's slot must be served (CLUSTERDOWN otherwise),
         // then every other key must share it (CROSSSLOT otherwise).
         let mut first: Option<Slot> = None;
-        for &i in key_indices {
-            let s = key_slot(&args[i]);
+        for s in key_slots {
             match first {
                 None => {
                     if st.slot_owner(s).is_none() {

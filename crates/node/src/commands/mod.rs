@@ -272,17 +272,25 @@ fn dispatch(
 
     let mut key_indices = std::mem::take(&mut session.scratch_keys);
     cmd.key_indices(args, &mut key_indices);
+    // Each key is hashed once: its slot serves the routing, the locks and the handler.
+    let mut known = std::mem::take(&mut session.scratch_known);
+    known.clear();
+    known.extend(
+        key_indices
+            .iter()
+            .map(|&i| Locked::known_key(&args[i], slot_map::key_slot(&args[i]))),
+    );
     if let Some(cluster) = &server.cluster
         && !session.aof_client
-        && !key_indices.is_empty()
+        && !known.is_empty()
         && let Err(e) = cluster.route(
             cmd,
-            args,
-            &key_indices,
+            known.iter().map(|k| k.2),
             session.handle.readonly.load(Ordering::Relaxed),
         )
     {
         session.scratch_keys = key_indices;
+        session.scratch_known = known;
         session.tx.flag_error();
         server.command_stats.record_rejected(index);
         write_error(server, out, &e.to_string());
@@ -291,6 +299,7 @@ fn dispatch(
 
     if let Some(text) = refusal(server, session, cmd, &name) {
         session.scratch_keys = key_indices;
+        session.scratch_known = known;
         session.tx.flag_error();
         server.command_stats.record_rejected(index);
         write_error(server, out, &text);
@@ -301,6 +310,7 @@ fn dispatch(
     // `processCommand`), once it passed the checks above.
     if session.tx.in_multi() && !transaction::runs_inside_multi(cmd) {
         session.scratch_keys = key_indices;
+        session.scratch_known = known;
         if cmd.has_flag(table::flag::NO_MULTI) {
             session.tx.flag_error();
             server.command_stats.record_rejected(index);
@@ -339,10 +349,7 @@ fn dispatch(
             let key_slots = |locked: &Locked<'_>| -> Vec<u16> {
                 let held = locked.slots();
                 if held.is_empty() {
-                    key_indices
-                        .iter()
-                        .map(|&i| slot_map::key_slot(&args[i]))
-                        .collect()
+                    known.iter().map(|k| k.2).collect()
                 } else {
                     held
                 }
@@ -403,22 +410,13 @@ fn dispatch(
                 // EXEC locked the slots of the whole transaction.
                 run(held, out)
             } else if matches!(cmd.run, Run::Data(_)) {
-                // Each key is hashed once: its slot is both locked and handed to the handler.
-                let mut known = std::mem::take(&mut session.scratch_known);
                 let mut lock_order = std::mem::take(&mut session.scratch_lock_order);
-                known.clear();
-                known.extend(
-                    key_indices
-                        .iter()
-                        .map(|&i| Locked::known_key(&args[i], slot_map::key_slot(&args[i]))),
-                );
                 lock_order.clear();
                 lock_order.extend(known.iter().map(|k| k.2));
                 let mut locked = db.lock_slots(&mut lock_order);
                 locked.set_known_keys(&known);
                 let r = run(&mut locked, out);
                 drop(locked);
-                session.scratch_known = known;
                 session.scratch_lock_order = lock_order;
                 r
             } else {
@@ -467,6 +465,7 @@ fn dispatch(
         session.log_offset = session.log_offset.max(end);
     }
     session.scratch_keys = key_indices;
+    session.scratch_known = known;
     let failed = match result {
         Ok(()) => false,
         Err(e) => {

@@ -230,11 +230,16 @@ fn set_generic(
     } else {
         None
     };
-    let found = ctx.exists(key)?;
+    // Like Redis's lookupKeyWrite, the lookup deletes the key if it has expired (and logs
+    // the deletion) even when the SET does not depend on it.
     let blocked = match opts.condition {
-        Condition::IfMissing => found,
-        Condition::IfExists => !found,
-        Condition::Always => false,
+        Condition::IfMissing => ctx.exists(key)?,
+        Condition::IfExists => !ctx.exists(key)?,
+        Condition::Always => {
+            let now = ctx.now_ms;
+            ctx.locked.table(key)?.expire_if_needed(key, now);
+            false
+        }
     };
     if !blocked {
         store_string(
