@@ -263,6 +263,16 @@ async fn wait_replicas(
 }
 
 /// The next queued Pub/Sub message, or never when this client subscribes to nothing.
+/// What woke an idle connection.
+enum Wake {
+    Readable(std::io::Result<()>),
+    Killed,
+    /// A Pub/Sub message to deliver (None: the queue closed).
+    Message(Option<Bytes>),
+    /// A MONITOR line to deliver (None: the monitor was dropped).
+    MonitorLine(Option<Bytes>),
+}
+
 async fn next_message(
     queue: &mut Option<tokio::sync::mpsc::UnboundedReceiver<Bytes>>,
 ) -> Option<Bytes> {
@@ -315,9 +325,26 @@ async fn connection_loop(
         } else if input.capacity() - input.len() < IOBUF_LEN / 2 {
             input.reserve(IOBUF_LEN);
         }
-        let n = tokio::select! {
-            biased;
-            r = stream.readable() => {
+        // Most connections neither subscribe nor MONITOR: they wait on the socket and the
+        // kill signal only (polling the two idle channels on every wake-up cost ~150
+        // instructions per request at -P 1, counted with callgrind).
+        let wake = if session.subs.queue.is_none() && session.monitor.is_none() {
+            tokio::select! {
+                biased;
+                r = stream.readable() => Wake::Readable(r),
+                _ = &mut killed => Wake::Killed,
+            }
+        } else {
+            tokio::select! {
+                biased;
+                r = stream.readable() => Wake::Readable(r),
+                _ = &mut killed => Wake::Killed,
+                message = next_message(&mut session.subs.queue) => Wake::Message(message),
+                line = next_monitor_line(&mut session.monitor) => Wake::MonitorLine(line),
+            }
+        };
+        let n = match wake {
+            Wake::Readable(r) => {
                 r?;
                 let spare = input.capacity() - input.len();
                 let mut got = 0;
@@ -341,8 +368,8 @@ async fn connection_loop(
                     Err(e) => return Err(e),
                 }
             }
-            _ = &mut killed => 0,
-            message = next_message(&mut session.subs.queue) => {
+            Wake::Killed => 0,
+            Wake::Message(message) => {
                 if let Some(message) = message {
                     stream.write_all(&message).await?;
                     server.stats.net_output_bytes.add(message.len() as i64);
@@ -352,15 +379,13 @@ async fn connection_loop(
                 }
                 continue;
             }
-            line = next_monitor_line(&mut session.monitor) => {
-                match line {
-                    Some(line) => {
-                        stream.write_all(&line).await?;
-                        continue;
-                    }
-                    None => return Ok(()),
+            Wake::MonitorLine(line) => match line {
+                Some(line) => {
+                    stream.write_all(&line).await?;
+                    continue;
                 }
-            }
+                None => return Ok(()),
+            },
         };
         if n == 0 || handle.killed.load(Ordering::Acquire) {
             return Ok(());
