@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, ensure};
+use anyhow::{Context as _, bail, ensure};
 use resp::Frame;
 use test_harness::{Client, Server};
 
@@ -175,6 +175,15 @@ fn a_waiter_whose_slot_stops_being_served_gets_redis_error() -> anyhow::Result<(
                 waiter.read_frame()? == err(want),
                 "{kind:?} {args:?}: the waiter's reply"
             );
+            // A new command on that slot is refused at once (an unassigned slot is checked
+            // before the cluster's state, as Redis's getNodeByQuery does), and with full
+            // coverage required so is one on a slot still served.
+            expect(&mut c, "GET k", err("CLUSTERDOWN Hash slot not served"))
+                .with_context(|| format!("{kind:?} {args:?}: GET on the lost slot"))?;
+            if args.is_empty() {
+                expect(&mut c, "GET other", err("CLUSTERDOWN The cluster is down"))
+                    .with_context(|| format!("{kind:?}: GET on a served slot"))?;
+            }
             if args.is_empty() {
                 ensure!(other.read_frame()? == err(want), "{kind:?}: other waiter");
                 wait_blocked(&server, 0)?;

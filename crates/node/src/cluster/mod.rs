@@ -18,7 +18,7 @@ mod nodes_conf;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
 use anyhow::Context as _;
@@ -28,7 +28,7 @@ use gossip::{
     NodeId,
 };
 use parking_lot::{RwLock, RwLockReadGuard};
-use slot_map::{Slot, SlotSet, key_slot};
+use slot_map::{SLOT_COUNT, Slot, SlotSet, key_slot};
 use store::{CmdError, Keyspace};
 use tokio::sync::mpsc;
 
@@ -218,8 +218,50 @@ pub type RoleChange = Box<dyn Fn(Option<(String, u16)>) + Send + Sync>;
 /// This node's replication offset (gossiped in every header).
 pub type OffsetSource = Box<dyn Fn() -> u64 + Send + Sync>;
 
+/// What routing needs in the common case, readable without the cluster lock: the slots this
+/// node serves as a primary, and whether the cluster is up. Refreshed under the write lock
+/// after every change of the state, so a command sees the state of just before or just after
+/// a change, as it would under the lock. Looking each key's slot up in the state's owner
+/// table (41 bytes per slot, 672 KB) missed the cache on almost every command: about 6% of
+/// the server's CPU under SET -P 16, measured with `perf annotate`; this bitmap is 2 KB.
+struct LocalRoute {
+    served: [AtomicU64; SLOT_COUNT / 64],
+    ok: AtomicBool,
+}
+
+impl LocalRoute {
+    fn new(state: &ClusterState) -> LocalRoute {
+        let route = LocalRoute {
+            served: std::array::from_fn(|_| AtomicU64::new(0)),
+            ok: AtomicBool::new(false),
+        };
+        route.refresh(state);
+        route
+    }
+
+    fn refresh(&self, state: &ClusterState) {
+        let bytes = state.slot_owners().slots_of(&state.my_id()).to_bytes();
+        let (chunks, _) = bytes.as_chunks::<8>();
+        for (word, chunk) in self.served.iter().zip(chunks) {
+            word.store(u64::from_le_bytes(*chunk), Ordering::Relaxed);
+        }
+        self.ok.store(state.is_ok(), Ordering::Release);
+    }
+
+    /// Is the cluster up, with `slot` served by this node as a primary?
+    fn serves(&self, slot: Slot) -> bool {
+        let i = usize::from(slot);
+        self.ok.load(Ordering::Acquire)
+            && self
+                .served
+                .get(i / 64)
+                .is_some_and(|w| (w.load(Ordering::Relaxed) >> (i % 64)) & 1 == 1)
+    }
+}
+
 pub struct Cluster {
     inner: RwLock<Inner>,
+    local_route: LocalRoute,
     conf: NodesConf,
     /// Bus traffic counters.
     pub stats: BusStats,
@@ -255,7 +297,9 @@ impl Cluster {
         };
         let runtime =
             tokio::runtime::Handle::try_current().context("the cluster needs the Tokio runtime")?;
+        let local_route = LocalRoute::new(&state);
         let cluster = Arc::new_cyclic(|me| Cluster {
+            local_route,
             inner: RwLock::new(Inner {
                 state,
                 settings: Settings::from_config(cfg),
@@ -366,6 +410,7 @@ impl Cluster {
             let mut inner = self.inner.write();
             let (out, actions) = input(&mut inner, now_ms());
             self.execute(&mut inner, actions, &mut lost_slots);
+            self.local_route.refresh(&inner.state);
             out
         };
         for slots in lost_slots {
@@ -597,9 +642,17 @@ impl Cluster {
     pub fn route(
         &self,
         cmd: &Command,
-        key_slots: impl IntoIterator<Item = Slot>,
+        key_slots: impl Iterator<Item = Slot> + Clone,
         readonly_client: bool,
     ) -> Result<(), CmdError> {
+        // The common case without the lock: every key in one slot this node serves.
+        let mut slots = key_slots.clone();
+        let Some(first_slot) = slots.next() else {
+            return Ok(());
+        };
+        if slots.all(|s| s == first_slot) && self.local_route.serves(first_slot) {
+            return Ok(());
+        }
         let inner = self.inner.read();
         let st = &inner.state;
         // Redis `getNodeByQuery`: the first key's slot must be served (CLUSTERDOWN otherwise),
