@@ -523,15 +523,25 @@ pub(crate) fn varint_len(mut n: usize) -> usize {
     len
 }
 
-pub(crate) fn write_varint(v: &mut Vec<u8>, mut n: usize) {
+pub(crate) fn write_varint(v: &mut Vec<u8>, n: usize) {
+    let mut buf = [0u8; 10];
+    let len = put_varint(&mut buf, n);
+    v.extend_from_slice(&buf[..len]);
+}
+
+/// Writes `n` as a varint at the start of `buf` (at least [`varint_len`] bytes long);
+/// returns its length.
+pub(crate) fn put_varint(buf: &mut [u8], mut n: usize) -> usize {
+    let mut i = 0;
     loop {
         let byte = (n & 0x7f) as u8;
         n >>= 7;
         if n == 0 {
-            v.push(byte);
-            return;
+            buf[i] = byte;
+            return i + 1;
         }
-        v.push(byte | 0x80);
+        buf[i] = byte | 0x80;
+        i += 1;
     }
 }
 
@@ -659,7 +669,7 @@ mod tests {
     fn large_hash(key: &[u8], fields: &[(&[u8], &[u8])]) -> Entry {
         let mut h = crate::types::hash::LargeHash::default();
         for (f, v) in fields {
-            h.insert(crate::types::hash::pack(f, v));
+            h.insert(&crate::types::hash::parts(&mut [0; 10], f, v));
         }
         Entry::new_large(key, Collection::Hash(h), 7)
     }
@@ -681,7 +691,7 @@ mod tests {
         assert_eq!((moved.key(), moved.expire_at()), (&b"moved"[..], Some(9)));
         assert_eq!(hash_len(&moved), 2);
         if let Some(Collection::Hash(h)) = copy.large_mut() {
-            h.insert(crate::types::hash::pack(b"c", b"3"));
+            h.insert(&crate::types::hash::parts(&mut [0; 10], b"c", b"3"));
         }
         assert_eq!((hash_len(&copy), hash_len(&moved)), (3, 2));
         // Repacking keeps the collection with the block.

@@ -4,7 +4,7 @@
 use listpack::{Element, Listpack, ListpackView};
 
 use super::table::{IndexedTable, ItemKey};
-use crate::entry::{Collection, Entry, Stored, ValueType, read_varint, varint_len, write_varint};
+use crate::entry::{Collection, Entry, Stored, ValueType, put_varint, read_varint};
 use crate::error::CmdError;
 
 /// The thresholds between the two encodings (`hash-max-listpack-entries`/`-value`).
@@ -104,7 +104,7 @@ fn make_large(entry: &mut Entry) {
             let lp = ListpackView::new(bytes);
             let mut h = LargeHash::with_capacity(lp.len() / 2);
             for (k, v) in lp.pairs() {
-                h.insert_new(pack(&k.to_vec(), &v.to_vec()));
+                h.insert_new(&parts(&mut [0; 10], &k.to_vec(), &v.to_vec()));
             }
             h
         }
@@ -147,8 +147,9 @@ pub fn set_fields(entry: &mut Entry, pairs: &[(&[u8], &[u8])], limits: HashLimit
         return added;
     }
     if let Some(Collection::Hash(h)) = entry.large_mut() {
+        let mut prefix = [0; 10];
         for (f, v) in pairs {
-            if h.insert(pack(f, v)) {
+            if h.insert(&parts(&mut prefix, f, v)) {
                 added += 1;
             }
         }
@@ -179,7 +180,7 @@ pub fn delete_fields(entry: &mut Entry, fields: &[&[u8]]) -> usize {
     }
     if let Some(Collection::Hash(h)) = entry.large_mut() {
         for f in fields {
-            if h.remove(f).is_some() {
+            if h.remove(f) {
                 deleted += 1;
             }
         }
@@ -199,13 +200,10 @@ impl ItemKey for FieldKey {
 /// A hash in the `hashtable` encoding.
 pub type LargeHash = IndexedTable<FieldKey>;
 
-/// Packs one field and its value into a large hash's item.
-pub fn pack(field: &[u8], value: &[u8]) -> Box<[u8]> {
-    let mut v = Vec::with_capacity(varint_len(field.len()) + field.len() + value.len());
-    write_varint(&mut v, field.len());
-    v.extend_from_slice(field);
-    v.extend_from_slice(value);
-    v.into_boxed_slice()
+/// The parts of a large hash's item for one field and its value (`prefix` holds the varint).
+pub fn parts<'a>(prefix: &'a mut [u8; 10], field: &'a [u8], value: &'a [u8]) -> [&'a [u8]; 3] {
+    let n = put_varint(prefix, field.len());
+    [&prefix[..n], field, value]
 }
 
 /// The field and the value of an item.
@@ -222,12 +220,12 @@ mod tests {
     #[test]
     fn items_pack_and_split() {
         for (f, v) in [(&b""[..], &b""[..]), (b"f", b"value"), (&[7u8; 300], b"")] {
-            let item = pack(f, v);
+            let item = parts(&mut [0; 10], f, v).concat();
             assert_eq!(split(&item), (f, v));
         }
         let mut h = LargeHash::default();
-        assert!(h.insert(pack(b"a", b"1")));
-        assert!(!h.insert(pack(b"a", b"2")));
+        assert!(h.insert(&parts(&mut [0; 10], b"a", b"1")));
+        assert!(!h.insert(&parts(&mut [0; 10], b"a", b"2")));
         assert_eq!(h.get(b"a").map(split), Some((&b"a"[..], &b"2"[..])));
     }
 }

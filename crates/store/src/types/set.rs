@@ -127,7 +127,7 @@ fn make_large(entry: &mut Entry) {
             let view = IntsetView::new(bytes);
             let mut s = LargeSet::with_capacity(view.len() + 1);
             for v in view.iter() {
-                s.insert_new(itoa::Buffer::new().format(v).as_bytes().into());
+                s.insert_new(&[itoa::Buffer::new().format(v).as_bytes()]);
             }
             s
         }
@@ -166,7 +166,7 @@ pub fn add(entry: &mut Entry, members: &[&[u8]], max_intset: u64) -> usize {
     }
     if let Some(Collection::Set(s)) = entry.large_mut() {
         for m in &members[i..] {
-            if s.insert((*m).into()) {
+            if s.insert(&[m]) {
                 added += 1;
             }
         }
@@ -191,7 +191,7 @@ pub fn remove(entry: &mut Entry, members: &[&[u8]]) -> usize {
     }
     if let Some(Collection::Set(s)) = entry.large_mut() {
         for m in members {
-            if s.remove(m).is_some() {
+            if s.remove(m) {
                 removed += 1;
             }
         }
@@ -208,7 +208,7 @@ pub fn remove_at(entry: &mut Entry, i: usize) -> Option<Vec<u8>> {
         return Some(itoa::Buffer::new().format(v).as_bytes().to_vec());
     }
     match entry.large_mut() {
-        Some(Collection::Set(s)) if i < s.len() => Some(s.remove_at(i).into()),
+        Some(Collection::Set(s)) if i < s.len() => Some(s.remove_at(i)),
         _ => None,
     }
 }
@@ -225,7 +225,7 @@ pub fn build(key: &[u8], members: &[Vec<u8>], max_intset: u64, clock: u32) -> En
         _ => {
             let mut s = LargeSet::with_capacity(members.len());
             for m in members {
-                s.insert(m[..].into());
+                s.insert(&[m]);
             }
             Entry::new_large(key, Collection::Set(s), clock)
         }
