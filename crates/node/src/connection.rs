@@ -13,7 +13,7 @@ use tokio::io::Interest;
 use tokio::net::TcpStream;
 
 use crate::commands;
-use crate::server::{Server, unix_ms};
+use crate::server::{CommandClock, Server, unix_ms};
 use crate::session::{ReplyMode, Session};
 
 /// Initial read buffer size (Redis `PROTO_IOBUF_LEN`).
@@ -282,19 +282,20 @@ async fn next_message(
     }
 }
 
-/// Holds a command back while CLIENT PAUSE applies to it.
-async fn wait_while_paused(server: &Server, args: &[Bytes]) {
+/// Holds a command back while CLIENT PAUSE applies to it; false when no pause was on.
+async fn wait_while_paused(server: &Server, args: &[Bytes]) -> bool {
     if server.pause_until_ms.load(Ordering::Relaxed) == 0 {
-        return;
+        return false;
     }
     while let Some(until) = commands::paused_until(server, args, unix_ms()) {
         let wait = std::time::Duration::from_millis((until - unix_ms()).max(1) as u64);
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = server.unpaused.notified() => {}
-            _ = server.shutdown.notified() => return,
+            _ = server.shutdown.notified() => return true,
         }
     }
+    true
 }
 
 async fn connection_loop(
@@ -415,6 +416,7 @@ async fn connection_loop(
             return Ok(());
         }
         let mut limits = limits;
+        let mut clock = CommandClock::start();
         loop {
             limits.auth_required = !session.authenticated;
             match parser.parse(&mut input, &limits, &mut args) {
@@ -422,9 +424,10 @@ async fn connection_loop(
                     if args.is_empty() {
                         continue;
                     }
-                    wait_while_paused(server, &args).await;
-                    let now_ms = unix_ms();
-                    commands::execute(server, session, &args, &mut output, now_ms);
+                    if wait_while_paused(server, &args).await {
+                        clock = CommandClock::start();
+                    }
+                    commands::execute(server, session, &args, &mut output, &mut clock);
                     if let Some(request) = session.takeover.take() {
                         // PSYNC/SYNC: this connection is a replica link from now on.
                         if !output.is_empty() {
@@ -443,6 +446,7 @@ async fn connection_loop(
                             Some(acked) => resp::encode::integer(&mut output, acked as i64),
                             None => return Ok(()),
                         }
+                        clock = CommandClock::start();
                     }
                     if let Some((waiter, timeout_ms)) = session.blocked.take() {
                         // A blocking command found nothing: answer what came before it,
@@ -472,6 +476,7 @@ async fn connection_loop(
                             }
                             None => return Ok(()),
                         }
+                        clock = CommandClock::start();
                     }
                     if session.close_after_reply {
                         break;

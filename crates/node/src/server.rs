@@ -43,6 +43,44 @@ fn clock(id: libc::clockid_t) -> (i64, i64) {
     (ts.tv_sec, ts.tv_nsec)
 }
 
+/// The clock of a batch of pipelined commands: the wall clock is read once for the batch and
+/// followed by the monotonic clock, whose reading at the end of one command (for its duration
+/// in INFO commandstats and the slow log) is the start of the next. One clock read per command
+/// instead of three (`clock_gettime` was 4% of the server's CPU under HSET -P 16, perf).
+pub struct CommandClock {
+    unix_us: i64,
+    batch_us: u64,
+    now_us: u64,
+}
+
+impl CommandClock {
+    pub fn start() -> CommandClock {
+        let (sec, nsec) = clock(libc::CLOCK_REALTIME);
+        let now_us = monotonic_us();
+        CommandClock {
+            unix_us: sec * 1_000_000 + nsec / 1000,
+            batch_us: now_us,
+            now_us,
+        }
+    }
+
+    /// Unix time in milliseconds at the last reading.
+    pub fn unix_ms(&self) -> i64 {
+        (self.unix_us + (self.now_us - self.batch_us) as i64) / 1000
+    }
+
+    /// The monotonic time of the last reading, in microseconds.
+    pub fn now_us(&self) -> u64 {
+        self.now_us
+    }
+
+    /// Reads the monotonic clock again.
+    pub fn advance(&mut self) -> u64 {
+        self.now_us = monotonic_us().max(self.now_us);
+        self.now_us
+    }
+}
+
 /// Unix time in microseconds.
 pub fn unix_us() -> i64 {
     SystemTime::now()

@@ -16,21 +16,22 @@ use std::sync::atomic::Ordering;
 use bytes::{Bytes, BytesMut};
 use store::{CmdError, Ctx, Keyspace, Locked, Reply};
 
-use crate::server::{Server, unix_ms};
+use crate::server::{CommandClock, Server, unix_ms};
 use crate::session::{CallCtx, ReplyMode, Session};
 use crate::stats::SlowLogClient;
 use table::Run;
 
-/// Executes one command and appends its reply to `out`. `now_ms` is the time of the read
-/// batch the command arrived in (Redis caches the time per command; a pipeline shares it).
+/// Executes one command and appends its reply to `out`, at the time `clock` holds (the
+/// time of the read batch the command arrived in, advanced by the commands before it);
+/// advances the clock to the command's end.
 pub fn execute(
     server: &Arc<Server>,
     session: &mut Session,
     args: &[Bytes],
     out: &mut BytesMut,
-    now_ms: i64,
+    clock: &mut CommandClock,
 ) {
-    execute_in(server, session, args, out, now_ms, None);
+    execute_in(server, session, args, out, clock, None);
 }
 
 /// [`execute`], for a data command of a transaction whose slots EXEC already holds.
@@ -39,10 +40,11 @@ pub fn execute_in(
     session: &mut Session,
     args: &[Bytes],
     out: &mut BytesMut,
-    now_ms: i64,
+    clock: &mut CommandClock,
     held: Option<&mut Locked<'_>>,
 ) {
-    let started = crate::server::monotonic_us();
+    let started = clock.now_us();
+    let now_ms = clock.unix_ms();
     session.refresh_db(server);
     let mark = out.len();
     let mode_before = session.reply_mode;
@@ -50,13 +52,14 @@ pub fn execute_in(
         session.reply_mode = ReplyMode::On;
     }
 
-    if let Some((index, failed)) = dispatch(server, session, args, out, now_ms, held) {
+    let ran = dispatch(server, session, args, out, now_ms, held);
+    let elapsed = clock.advance() - started;
+    if let Some((index, failed)) = ran {
         if server.monitors.is_active() {
             // The database shown is the client's after the command, as Redis (SELECT 2 is
             // shown as run in db 2).
             feed_monitors(server, session, args, session.db_index);
         }
-        let elapsed = crate::server::monotonic_us().saturating_sub(started);
         server.command_stats.record(index, elapsed, failed);
         let threshold = server.slowlog_threshold_us.load(Ordering::Relaxed);
         if threshold >= 0 && elapsed as i64 >= threshold {

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use store::{CmdError, CmdResult};
 
 use super::table::{self, Command, Run};
-use crate::server::unix_ms;
+use crate::server::{CommandClock, unix_ms};
 use crate::session::CallCtx;
 
 /// Commands that run at once inside MULTI instead of being queued.
@@ -58,7 +58,8 @@ pub fn exec(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
     let Some((queued, aborted)) = ctx.session.tx.take() else {
         return Err(CmdError::err("EXEC without MULTI"));
     };
-    let now = unix_ms();
+    let mut clock = CommandClock::start();
+    let now = clock.unix_ms();
     let commands: Vec<Option<&'static Command>> = queued
         .iter()
         .map(|args| table::resolve(args).map(|(top, sub)| sub.unwrap_or(top)))
@@ -120,7 +121,7 @@ pub fn exec(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
         }
         resp::encode::array_header(out, queued.len());
         for args in &queued {
-            super::execute_in(server, session, args, out, now, Some(&mut locked));
+            super::execute_in(server, session, args, out, &mut clock, Some(&mut locked));
         }
         log_transaction(server, session, &locked.slots());
         drop(locked);
@@ -132,7 +133,7 @@ pub fn exec(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {
         }
         resp::encode::array_header(out, queued.len());
         for args in &queued {
-            super::execute(server, session, args, out, now);
+            super::execute(server, session, args, out, &mut clock);
         }
         log_transaction(server, session, &slots);
     }

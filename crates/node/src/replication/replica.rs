@@ -18,7 +18,7 @@ use resp::{Limits, RequestParser};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::server::{Server, unix_ms};
+use crate::server::{CommandClock, Server, unix_ms};
 
 /// Runs the link to `host:port` while `generation` is current.
 pub async fn link_task(server: Arc<Server>, generation: u64, host: String, port: u16) {
@@ -456,7 +456,7 @@ async fn stream_from_master(
             &mut session,
             &[Bytes::from_static(b"SELECT"), index],
             &mut out,
-            unix_ms(),
+            &mut CommandClock::start(),
         );
     }
     // The bytes read and not yet appended to our log. Whole commands are appended once
@@ -529,7 +529,7 @@ async fn stream_from_master(
                                     &mut session,
                                     &args,
                                     &mut out,
-                                    unix_ms(),
+                                    &mut CommandClock::start(),
                                 )
                             });
                             if let Some((waiter, _)) = session.blocked.take() {
