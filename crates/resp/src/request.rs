@@ -267,12 +267,53 @@ enum CountLine {
     Arguments(ArgumentsProgress),
 }
 
+/// The common header line, `<kind><digits>\r<any byte>` at `at` with canonical digits (no
+/// sign, no leading zero, at most 18) whose value is at most `max`: its value and the offset
+/// of its `\r`, read in one pass. Anything else (incomplete, malformed, too big) is left to
+/// the general path, which finds the line end as Redis does and gives Redis's errors.
+fn quick_header(buf: &[u8], at: usize, kind: u8, max: u64) -> Option<(u64, usize)> {
+    let line = buf.get(at..)?;
+    if line.first() != Some(&kind) {
+        return None;
+    }
+    let mut value = 0u64;
+    for (i, &byte) in line.iter().enumerate().skip(1).take(19) {
+        match byte {
+            // A zero after a leading zero is not canonical.
+            b'0'..=b'9' if i == 1 || value != 0 => value = value * 10 + u64::from(byte - b'0'),
+            b'\r' if i > 1 && at + i + 2 <= buf.len() && value <= max => {
+                return Some((value, at + i));
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// Reads the `*<count>` line at the front of `buf`.
 fn read_count_line(
     buf: &mut BytesMut,
     limits: &Limits,
     mut search: LineSearch,
 ) -> Result<CountLine, ProtocolError> {
+    let max_count = if limits.auth_required {
+        UNAUTHENTICATED_MAX_MULTIBULK_LEN
+    } else {
+        MAX_MULTIBULK_LEN
+    };
+    if let Some((count, carriage_return)) = quick_header(buf, 0, b'*', max_count as u64)
+        && count > 0
+    {
+        let line_end = carriage_return + 2;
+        let count = count as usize;
+        return Ok(CountLine::Arguments(ArgumentsProgress {
+            first_header: line_end,
+            count,
+            remaining: count,
+            cursor: line_end,
+            pending: PendingArgument::Header(LineSearch::from(line_end)),
+        }));
+    }
     let Some(carriage_return) = search.find(buf, b'\r') else {
         if buf.len() > limits.inline_max_size {
             return Err(ProtocolError::TooBigMultibulkCount);
@@ -313,6 +354,17 @@ fn validate_arguments(
     while progress.remaining > 0 {
         let len = match &mut progress.pending {
             PendingArgument::Payload { len } => *len,
+            PendingArgument::Header(_)
+                if let Some((len, carriage_return)) =
+                    quick_header(buf, progress.cursor, b'$', limits.proto_max_bulk_len).filter(
+                        |&(len, _)| {
+                            !limits.auth_required || len <= UNAUTHENTICATED_MAX_BULK_LEN as u64
+                        },
+                    ) =>
+            {
+                progress.cursor = carriage_return + 2;
+                len
+            }
             PendingArgument::Header(search) => {
                 let Some(carriage_return) = search.find(buf, b'\r') else {
                     if buf.len().saturating_sub(progress.cursor) > limits.inline_max_size {
