@@ -669,7 +669,7 @@ mod tests {
     fn large_hash(key: &[u8], fields: &[(&[u8], &[u8])]) -> Entry {
         let mut h = crate::types::hash::LargeHash::default();
         for (f, v) in fields {
-            h.insert(&crate::types::hash::parts(&mut [0; 10], f, v));
+            h.insert(f, &crate::types::hash::parts(&mut [0; 10], f, v));
         }
         Entry::new_large(key, Collection::Hash(h), 7)
     }
@@ -691,7 +691,7 @@ mod tests {
         assert_eq!((moved.key(), moved.expire_at()), (&b"moved"[..], Some(9)));
         assert_eq!(hash_len(&moved), 2);
         if let Some(Collection::Hash(h)) = copy.large_mut() {
-            h.insert(&crate::types::hash::parts(&mut [0; 10], b"c", b"3"));
+            h.insert(b"c", &crate::types::hash::parts(&mut [0; 10], b"c", b"3"));
         }
         assert_eq!((hash_len(&copy), hash_len(&moved)), (3, 2));
         // Repacking keeps the collection with the block.

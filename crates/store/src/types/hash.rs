@@ -149,7 +149,7 @@ pub fn set_fields(entry: &mut Entry, pairs: &[(&[u8], &[u8])], limits: HashLimit
     if let Some(Collection::Hash(h)) = entry.large_mut() {
         let mut prefix = [0; 10];
         for (f, v) in pairs {
-            if h.insert(&parts(&mut prefix, f, v)) {
+            if h.insert(f, &parts(&mut prefix, f, v)) {
                 added += 1;
             }
         }
@@ -224,8 +224,8 @@ mod tests {
             assert_eq!(split(&item), (f, v));
         }
         let mut h = LargeHash::default();
-        assert!(h.insert(&parts(&mut [0; 10], b"a", b"1")));
-        assert!(!h.insert(&parts(&mut [0; 10], b"a", b"2")));
+        assert!(h.insert(b"a", &parts(&mut [0; 10], b"a", b"1")));
+        assert!(!h.insert(b"a", &parts(&mut [0; 10], b"a", b"2")));
         assert_eq!(h.get(b"a").map(split), Some((&b"a"[..], &b"2"[..])));
     }
 }

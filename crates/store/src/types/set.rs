@@ -166,7 +166,7 @@ pub fn add(entry: &mut Entry, members: &[&[u8]], max_intset: u64) -> usize {
     }
     if let Some(Collection::Set(s)) = entry.large_mut() {
         for m in &members[i..] {
-            if s.insert(&[m]) {
+            if s.insert(m, &[m]) {
                 added += 1;
             }
         }
@@ -225,7 +225,7 @@ pub fn build(key: &[u8], members: &[Vec<u8>], max_intset: u64, clock: u32) -> En
         _ => {
             let mut s = LargeSet::with_capacity(members.len());
             for m in members {
-                s.insert(&[m]);
+                s.insert(m, &[m]);
             }
             Entry::new_large(key, Collection::Set(s), clock)
         }

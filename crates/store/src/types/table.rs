@@ -48,16 +48,32 @@ impl Block {
         let Some(ptr) = NonNull::new(ptr) else {
             handle_alloc_error(layout);
         };
-        // SAFETY: the allocation is `head + len` bytes long and written in full below.
-        let block = unsafe { std::slice::from_raw_parts_mut(ptr.as_ptr(), head + len) };
-        block[..POS_LEN].copy_from_slice(&pos.to_le_bytes());
-        put_varint(&mut block[POS_LEN..head], len);
-        let mut at = head;
-        for part in parts {
-            block[at..at + part.len()].copy_from_slice(part);
-            at += part.len();
+        // SAFETY: the allocation is `head + len` bytes long; the header is written here, the
+        // item by `fill`.
+        let header = unsafe { std::slice::from_raw_parts_mut(ptr.as_ptr(), head) };
+        header[..POS_LEN].copy_from_slice(&pos.to_le_bytes());
+        put_varint(&mut header[POS_LEN..], len);
+        let block = Block(ptr);
+        // SAFETY: the block's header says `len`, the parts' total.
+        unsafe { block.fill(parts) };
+        block
+    }
+
+    /// Writes `parts` over the item's bytes.
+    ///
+    /// # Safety
+    /// The block is live, nothing reads it meanwhile, and the parts add up to its length.
+    unsafe fn fill(self, parts: &[&[u8]]) {
+        // SAFETY: the item's bytes follow the header, `len` of them, all covered by parts.
+        unsafe {
+            let (head, len) = self.lengths();
+            let item = std::slice::from_raw_parts_mut(self.0.as_ptr().add(head), len);
+            let mut at = 0;
+            for part in parts {
+                item[at..at + part.len()].copy_from_slice(part);
+                at += part.len();
+            }
         }
-        Block(ptr)
     }
 
     /// The header's length and the item's length.
@@ -213,27 +229,33 @@ impl<K: ItemKey> IndexedTable<K> {
         self.block(key).is_some()
     }
 
-    /// Inserts the item made of `parts` (concatenated), replacing the item with the same key;
-    /// returns true when it was new.
-    pub fn insert(&mut self, parts: &[&[u8]]) -> bool {
-        let pos = self.items.len();
-        let block = Block::new(parts, pos as u32);
-        let key = Self::key_of(block);
+    /// Inserts the item made of `parts` (concatenated), whose key is `key`, replacing the
+    /// item with the same key (in place when the lengths match: HSET of a same-length value,
+    /// SADD of a member already there allocate nothing); returns true when it was new.
+    pub fn insert(&mut self, key: &[u8], parts: &[&[u8]]) -> bool {
+        debug_assert_eq!(K::key(&parts.concat()), key);
         let hash = self.hasher.hash_one(key);
         match self.index.find_mut(hash, |&b| Self::key_of(b) == key) {
             Some(slot) => {
                 let old = *slot;
-                // SAFETY: `old` is the table's; `block` is new and not shared yet.
+                let len: usize = parts.iter().map(|p| p.len()).sum();
+                // SAFETY: `old` is the table's, held mutably through `self`; a new block is
+                // not shared until it replaces `old` in both places, and `old` is then freed.
                 unsafe {
-                    let pos = old.pos();
-                    block.set_pos(pos);
-                    *slot = block;
-                    self.items[pos] = block;
-                    old.free();
+                    if old.lengths().1 == len {
+                        old.fill(parts);
+                    } else {
+                        let pos = old.pos();
+                        let block = Block::new(parts, pos as u32);
+                        *slot = block;
+                        self.items[pos] = block;
+                        old.free();
+                    }
                 }
                 false
             }
             None => {
+                let block = Block::new(parts, self.items.len() as u32);
                 self.items.push(block);
                 let hasher = &self.hasher;
                 self.index
@@ -376,7 +398,7 @@ mod tests {
                 match op {
                     0 => {
                         let (head, tail) = item.split_at(2);
-                        let new = t.insert(&[head, tail]);
+                        let new = t.insert(head, &[head, tail]);
                         prop_assert_eq!(new, model.insert(key, item).is_none());
                     }
                     1 => prop_assert_eq!(t.remove(&key), model.remove(&key).is_some()),
@@ -402,7 +424,7 @@ mod tests {
             for (add, k) in ops {
                 let key = vec![k];
                 if add {
-                    prop_assert_eq!(t.insert(&[&key]), model.insert(key));
+                    prop_assert_eq!(t.insert(&key, &[&key]), model.insert(key));
                 } else {
                     prop_assert_eq!(t.remove(&key), model.remove(&key));
                 }
@@ -422,7 +444,7 @@ mod tests {
         ) {
             let mut t: IndexedTable<Whole> = IndexedTable::default();
             for k in 0..initial {
-                t.insert(&[&[k]]);
+                t.insert(&[k], &[&[k]]);
             }
             let removed: BTreeSet<u8> = removals.iter().copied().collect();
             let mut seen = BTreeSet::new();
