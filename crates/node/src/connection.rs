@@ -341,7 +341,10 @@ async fn connection_loop(
         let wake = if session.subs.queue.is_none() && session.monitor.is_none() {
             tokio::select! {
                 biased;
-                r = stream.readable() => Wake::Readable(r),
+                // `poll_read_ready` keeps the one waker in the socket's reader slot; the
+                // `readable()` future links and unlinks a waiter node under the socket's
+                // lock on every wait (callgrind: ~470 instructions per request).
+                r = std::future::poll_fn(|cx| stream.poll_read_ready(cx)) => Wake::Readable(r),
                 _ = &mut killed => Wake::Killed,
             }
         } else {
