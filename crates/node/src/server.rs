@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use parking_lot::{Mutex, RwLock};
@@ -55,10 +55,9 @@ pub struct CommandClock {
 
 impl CommandClock {
     pub fn start() -> CommandClock {
-        let (sec, nsec) = clock(libc::CLOCK_REALTIME);
         let now_us = monotonic_us();
         CommandClock {
-            unix_us: sec * 1_000_000 + nsec / 1000,
+            unix_us: unix_us(),
             batch_us: now_us,
             now_us,
         }
@@ -83,9 +82,8 @@ impl CommandClock {
 
 /// Unix time in microseconds.
 pub fn unix_us() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as i64)
+    let (sec, nsec) = clock(libc::CLOCK_REALTIME);
+    sec * 1_000_000 + nsec / 1000
 }
 
 /// Counters INFO stats reports.

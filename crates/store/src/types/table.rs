@@ -255,11 +255,7 @@ impl<K: ItemKey> IndexedTable<K> {
                 false
             }
             None => {
-                let block = Block::new(parts, self.items.len() as u32);
-                self.items.push(block);
-                let hasher = &self.hasher;
-                self.index
-                    .insert_unique(hash, block, |&b| hasher.hash_one(Self::key_of(b)));
+                self.push(hash, Block::new(parts, self.items.len() as u32));
                 true
             }
         }
@@ -268,7 +264,11 @@ impl<K: ItemKey> IndexedTable<K> {
     /// Inserts the item made of `parts`, whose key is known to be absent.
     pub fn insert_new(&mut self, parts: &[&[u8]]) {
         let block = Block::new(parts, self.items.len() as u32);
-        let hash = self.hasher.hash_one(Self::key_of(block));
+        self.push(self.hasher.hash_one(Self::key_of(block)), block);
+    }
+
+    /// Adds a new block (made for the next position) whose key hashes to `hash`.
+    fn push(&mut self, hash: u64, block: Block) {
         self.items.push(block);
         let hasher = &self.hasher;
         self.index
