@@ -35,7 +35,7 @@ use parking_lot::Mutex;
 use tokio::sync::watch;
 
 use crate::server::{CommandClock, Server, unix_ms};
-use crate::session::{ReplyMode, Session};
+use crate::session::Session;
 
 /// The AOF's state and counters.
 pub struct Aof {
@@ -1042,35 +1042,12 @@ pub(crate) fn replay_session_at(
     peer: std::net::SocketAddr,
     local: std::net::SocketAddr,
 ) -> anyhow::Result<Session> {
-    let db = server.dbs.get(0).context("no database 0")?;
     let handle = server.clients.register(peer, local, unix_ms());
-    Ok(Session {
-        id: handle.id,
-        peer,
-        db_index: 0,
-        db,
-        db_generation: server.dbs.generation(),
-        proto: resp::Protocol::Resp2,
-        authenticated: true,
-        reply_mode: ReplyMode::On,
-        close_after_reply: false,
-        handle,
-        scratch_keys: Vec::new(),
-        scratch_known: Vec::new(),
-        scratch_lock_order: Vec::new(),
-        monitor: None,
-        last_command: None,
-        cached_settings: (0, store::StoreSettings::default()),
-        tx: Default::default(),
-        subs: Default::default(),
-        blocked: None,
-        block_notify: Default::default(),
-        in_exec: false,
-        exec_log: Vec::new(),
-        log_offset: 0,
-        aof_client: true,
-        replica_hello: Default::default(),
-        takeover: None,
-        wait: None,
-    })
+    let id = handle.id;
+    let Some(mut session) = Session::new(server, handle, peer) else {
+        server.clients.unregister(id);
+        anyhow::bail!("no database 0");
+    };
+    session.aof_client = true;
+    Ok(session)
 }

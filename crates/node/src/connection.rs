@@ -7,14 +7,14 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use bytes::{Bytes, BytesMut};
-use resp::{Limits, Protocol, RequestParser};
+use resp::{Limits, RequestParser};
 use tokio::io::AsyncWriteExt;
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 
 use crate::commands;
 use crate::server::{CommandClock, Server, unix_ms};
-use crate::session::{ReplyMode, Session};
+use crate::session::Session;
 
 /// Initial read buffer size (Redis `PROTO_IOBUF_LEN`).
 const IOBUF_LEN: usize = 16 * 1024;
@@ -85,40 +85,17 @@ async fn serve(server: Arc<Server>, mut stream: TcpStream) -> std::io::Result<()
         socket2::SockRef::from(&stream).set_tcp_keepalive(&params)?;
     }
     let handle = server.clients.register(peer, local, unix_ms());
-    let db = server
-        .dbs
-        .get(0)
-        .ok_or_else(|| std::io::Error::other("no database 0"))?;
-    let requirepass = server.config.read().requirepass.clone();
-    let mut session = Session {
-        id: handle.id,
-        peer,
-        db_index: 0,
-        db,
-        db_generation: server.dbs.generation(),
-        proto: Protocol::Resp2,
-        authenticated: requirepass.as_deref().is_none_or(str::is_empty),
-        reply_mode: ReplyMode::On,
-        close_after_reply: false,
-        handle: handle.clone(),
-        scratch_keys: Vec::new(),
-        scratch_known: Vec::new(),
-        scratch_lock_order: Vec::new(),
-        monitor: None,
-        last_command: None,
-        cached_settings: (0, store::StoreSettings::default()),
-        tx: Default::default(),
-        subs: Default::default(),
-        blocked: None,
-        block_notify: Default::default(),
-        in_exec: false,
-        exec_log: Vec::new(),
-        log_offset: 0,
-        aof_client: false,
-        replica_hello: Default::default(),
-        takeover: None,
-        wait: None,
+    let id = handle.id;
+    let Some(mut session) = Session::new(&server, handle, peer) else {
+        server.clients.unregister(id);
+        return Err(std::io::Error::other("no database 0"));
     };
+    session.authenticated = server
+        .config
+        .read()
+        .requirepass
+        .as_deref()
+        .is_none_or(str::is_empty);
     let result = connection_loop(&server, &mut stream, &mut session).await;
     if session.monitor.is_some() {
         server.monitors.unsubscribe(session.id);

@@ -163,22 +163,12 @@ impl PubSub {
     ) -> usize {
         let mut received = 0;
         if let Some(members) = self.channels.read().get(channel) {
-            for sub in members.values().filter(|s| !s.gone()) {
-                let frame = encode(sub.protocol(), &[b"message", channel, message]);
-                if sub.deliver(frame, limit, now_ms) {
-                    received += 1;
-                }
-            }
+            received += deliver_to(members, &[b"message", channel, message], limit, now_ms);
         }
         for (pattern, members) in self.patterns.read().iter() {
-            if !glob::string_match(pattern, channel, false) {
-                continue;
-            }
-            for sub in members.values().filter(|s| !s.gone()) {
-                let frame = encode(sub.protocol(), &[b"pmessage", pattern, channel, message]);
-                if sub.deliver(frame, limit, now_ms) {
-                    received += 1;
-                }
+            if glob::string_match(pattern, channel, false) {
+                let parts: [&[u8]; 4] = [b"pmessage", pattern, channel, message];
+                received += deliver_to(members, &parts, limit, now_ms);
             }
         }
         received
@@ -192,16 +182,10 @@ impl PubSub {
         limit: &config::OutputBufferLimit,
         now_ms: i64,
     ) -> usize {
-        let mut received = 0;
-        if let Some(members) = self.shard_channels.read().get(channel) {
-            for sub in members.values().filter(|s| !s.gone()) {
-                let frame = encode(sub.protocol(), &[b"smessage", channel, message]);
-                if sub.deliver(frame, limit, now_ms) {
-                    received += 1;
-                }
-            }
+        match self.shard_channels.read().get(channel) {
+            Some(members) => deliver_to(members, &[b"smessage", channel, message], limit, now_ms),
+            None => 0,
         }
-        received
     }
 
     /// Channels (or shard channels) with at least one subscriber, matching `pattern`.
@@ -232,6 +216,28 @@ impl PubSub {
 }
 
 /// A pub/sub message: a RESP3 push or a RESP2 array of bulk strings.
+/// Delivers the push message `parts` to every live subscriber in `members` (encoded once per
+/// protocol); returns how many took it.
+fn deliver_to(
+    members: &Members,
+    parts: &[&[u8]],
+    limit: &config::OutputBufferLimit,
+    now_ms: i64,
+) -> usize {
+    let mut frames: [Option<Bytes>; 2] = [None, None];
+    members
+        .values()
+        .filter(|sub| !sub.gone())
+        .filter(|sub| {
+            let proto = sub.protocol();
+            let frame = frames[usize::from(proto == Protocol::Resp3)]
+                .get_or_insert_with(|| encode(proto, parts))
+                .clone();
+            sub.deliver(frame, limit, now_ms)
+        })
+        .count()
+}
+
 fn encode(proto: Protocol, parts: &[&[u8]]) -> Bytes {
     let mut out = BytesMut::with_capacity(parts.iter().map(|p| p.len() + 16).sum());
     resp::encode::push_header(&mut out, proto, parts.len());

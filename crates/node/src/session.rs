@@ -76,6 +76,42 @@ pub struct Session {
 }
 
 impl Session {
+    /// The session of the registered client `handle` on `peer`: database 0, RESP2,
+    /// authenticated, replies on, nothing queued, blocked or subscribed. Callers change what
+    /// differs for their kind of client (`authenticated` under `requirepass`, `aof_client`).
+    pub fn new(server: &Server, handle: Arc<ClientHandle>, peer: SocketAddr) -> Option<Session> {
+        let db = server.dbs.get(0)?;
+        Some(Session {
+            id: handle.id,
+            peer,
+            db_index: 0,
+            db,
+            db_generation: server.dbs.generation(),
+            proto: Protocol::Resp2,
+            authenticated: true,
+            reply_mode: ReplyMode::On,
+            close_after_reply: false,
+            handle,
+            scratch_keys: Vec::new(),
+            scratch_known: Vec::new(),
+            scratch_lock_order: Vec::new(),
+            monitor: None,
+            last_command: None,
+            cached_settings: (0, StoreSettings::default()),
+            tx: Default::default(),
+            subs: Default::default(),
+            blocked: None,
+            block_notify: Default::default(),
+            in_exec: false,
+            exec_log: Vec::new(),
+            log_offset: 0,
+            aof_client: false,
+            replica_hello: Default::default(),
+            takeover: None,
+            wait: None,
+        })
+    }
+
     /// The data-layer settings, re-read when CONFIG SET changed them (an uncontended atomic
     /// load per command instead of a shared lock).
     pub fn settings(&mut self, server: &Server) -> StoreSettings {

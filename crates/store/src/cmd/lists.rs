@@ -5,7 +5,7 @@ use bytes::Bytes;
 use listpack::Element;
 
 use super::hashes::bulk_element;
-use super::{int_arg, is, lookup_read};
+use super::{clamp_range, int_arg, is, lookup_read};
 use crate::Ctx;
 use crate::entry::ValueType;
 use crate::error::{CmdError, CmdResult};
@@ -146,23 +146,6 @@ pub fn lset(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     ctx.modified(&args[1])?;
     ctx.dirty(1);
     Ok(ctx.reply.ok())
-}
-
-/// Clamps LRANGE/LTRIM-style indices to `len`; None when the range is empty.
-fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
-    let len = len as i64;
-    let mut start = if start < 0 { len + start } else { start };
-    let mut end = if end < 0 { len + end } else { end };
-    if start < 0 {
-        start = 0;
-    }
-    if start > end || start >= len {
-        return None;
-    }
-    if end >= len {
-        end = len - 1;
-    }
-    Some((start as usize, end as usize))
 }
 
 pub fn lrange(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {

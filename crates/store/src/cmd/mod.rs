@@ -27,6 +27,45 @@ pub fn is(arg: &[u8], name: &str) -> bool {
     arg.eq_ignore_ascii_case(name.as_bytes())
 }
 
+/// Clamps a start/end index pair (negative: from the end, as LRANGE, LTRIM and ZRANGE take
+/// them) to a sequence of `len` items; None when the range is empty.
+pub(crate) fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let start = if start < 0 {
+        (len + start).max(0)
+    } else {
+        start
+    };
+    let end = if end < 0 { len + end } else { end };
+    if start > end || start >= len {
+        return None;
+    }
+    Some((start as usize, end.min(len - 1) as usize))
+}
+
+/// SREM and ZREM: removes the members `args[2..]` from the `ty` collection at `args[1]` with
+/// `remove` (which returns how many were there), deletes the key once it is empty, and replies
+/// with the count.
+pub(crate) fn remove_members(
+    ctx: &mut Ctx<'_, '_>,
+    args: &[Bytes],
+    ty: ValueType,
+    remove: fn(&mut Entry, &[&[u8]]) -> usize,
+) -> crate::CmdResult {
+    let key = &args[1];
+    let members: Vec<&[u8]> = args[2..].iter().map(|m| &m[..]).collect();
+    let Some(e) = ctx.write_typed(key, ty)? else {
+        return Ok(ctx.reply.int(0));
+    };
+    let removed = remove(e, &members);
+    if removed > 0 {
+        ctx.remove_if_empty(key)?;
+        ctx.modified(key)?;
+        ctx.dirty(removed as u64);
+    }
+    Ok(ctx.reply.int(removed as i64))
+}
+
 /// An integer argument (Redis `getLongLongFromObjectOrReply`).
 pub fn int_arg(arg: &[u8]) -> Result<i64, CmdError> {
     numeric::parse_i64(arg).ok_or(CmdError::NotInteger)

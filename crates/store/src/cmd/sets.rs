@@ -51,18 +51,7 @@ pub fn sadd(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 }
 
 pub fn srem(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
-    let key = &args[1];
-    let members: Vec<&[u8]> = args[2..].iter().map(|m| &m[..]).collect();
-    let Some(e) = ctx.write_typed(key, ValueType::Set)? else {
-        return Ok(ctx.reply.int(0));
-    };
-    let removed = set::remove(e, &members);
-    if removed > 0 {
-        ctx.remove_if_empty(key)?;
-        ctx.modified(key)?;
-        ctx.dirty(removed as u64);
-    }
-    Ok(ctx.reply.int(removed as i64))
+    super::remove_members(ctx, args, ValueType::Set, set::remove)
 }
 
 pub fn smembers(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {

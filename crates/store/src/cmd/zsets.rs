@@ -11,7 +11,7 @@ use bytes::Bytes;
 use resp::Protocol;
 use sorted_set::{InsertOutcome, LexRange, ScoreBound, ScoreRange};
 
-use super::{int_arg, is, lookup_read};
+use super::{clamp_range, int_arg, is, lookup_read};
 use crate::entry::{Entry, ValueType};
 use crate::error::{CmdError, CmdResult};
 use crate::types::set::SetRef;
@@ -266,18 +266,7 @@ pub fn zincrby(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
 // ---- Point reads and removals ---------------------------------------------------------------
 
 pub fn zrem(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
-    let key = &args[1];
-    let members: Vec<&[u8]> = args[2..].iter().map(|m| &m[..]).collect();
-    let Some(e) = ctx.write_typed(key, ValueType::ZSet)? else {
-        return Ok(ctx.reply.int(0));
-    };
-    let removed = zset::remove(e, &members);
-    if removed > 0 {
-        ctx.remove_if_empty(key)?;
-        ctx.modified(key)?;
-        ctx.dirty(removed as u64);
-    }
-    Ok(ctx.reply.int(removed as i64))
+    super::remove_members(ctx, args, ValueType::ZSet, zset::remove)
 }
 
 pub fn zscore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
@@ -364,23 +353,6 @@ enum RangeType {
     Rank,
     Score,
     Lex,
-}
-
-/// Clamps ZRANGE-style rank indices to a set of `len` members (None: empty).
-fn clamp_ranks(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
-    let len = len as i64;
-    let mut start = if start < 0 { len + start } else { start };
-    let mut end = if end < 0 { len + end } else { end };
-    if start < 0 {
-        start = 0;
-    }
-    if start > end || start >= len {
-        return None;
-    }
-    if end >= len {
-        end = len - 1;
-    }
-    Some((start as usize, end as usize))
 }
 
 /// Applies LIMIT offset count to ascending `ranks` walked forward or reversed: the ranks
@@ -477,7 +449,7 @@ fn zrange_generic(
     };
     let ranks = match (&z, &spec) {
         (None, _) => 0..0,
-        (Some(z), Spec::Rank(start, end)) => match clamp_ranks(*start, *end, z.len()) {
+        (Some(z), Spec::Rank(start, end)) => match clamp_range(*start, *end, z.len()) {
             // Reverse rank ranges count from the top.
             Some((s, e)) if rev => z.len() - 1 - e..z.len() - s,
             Some((s, e)) => s..e + 1,
@@ -584,7 +556,7 @@ fn zremrange_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], rangetype: RangeType
     let ranks = {
         let z = ZSetRef::of(e)?;
         match &spec {
-            Spec::Rank(s, t) => match clamp_ranks(*s, *t, z.len()) {
+            Spec::Rank(s, t) => match clamp_range(*s, *t, z.len()) {
                 Some((s, t)) => s..t + 1,
                 None => 0..0,
             },
@@ -1027,7 +999,7 @@ mod tests {
         assert_eq!(apply_limit(2..8, false, 0, -1), 2..8);
         assert_eq!(apply_limit(2..8, false, -1, 5), 8..8);
         assert_eq!(apply_limit(2..8, true, 10, 5), 2..2);
-        assert_eq!(clamp_ranks(0, -1, 3), Some((0, 2)));
-        assert_eq!(clamp_ranks(5, 10, 3), None);
+        assert_eq!(clamp_range(0, -1, 3), Some((0, 2)));
+        assert_eq!(clamp_range(5, 10, 3), None);
     }
 }
