@@ -15,7 +15,7 @@ APT_PACKAGES := redis-server redis-tools
 .PHONY: help build run stop test bench lint clean deps deps-apt deps-python
 
 help:
-	@echo "make run    build, start 3 masters on 127.0.0.1:7000-7002 that form a cluster by themselves"
+	@echo "make run    build, start 3 masters + 3 replicas on 127.0.0.1:7000-7005 that form a cluster by themselves"
 	@echo "make stop   stop them"
 	@echo "make test   install what the tests need, build the server, run every test"
 	@echo "make bench  tessera-server against Debian's redis-server, side by side (scripts/bench*.sh)"
