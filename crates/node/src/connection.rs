@@ -270,7 +270,9 @@ async fn next_message(
 
 /// Holds a command back while CLIENT PAUSE applies to it; false when no pause was on.
 async fn wait_while_paused(server: &Server, args: &[Bytes]) -> bool {
-    if server.pause_until_ms.load(Ordering::Relaxed) == 0 {
+    if server.pause_until_ms.load(Ordering::Relaxed) == 0
+        && !server.shutdown_pause.load(Ordering::Relaxed)
+    {
         return false;
     }
     while let Some(until) = commands::paused_until(server, args, unix_ms()) {

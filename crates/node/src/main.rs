@@ -302,29 +302,46 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
     tracing::info!("Ready to accept connections");
 
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let signalled = tokio::select! {
-        _ = tokio::signal::ctrl_c() => {
-            tracing::warn!("Received SIGINT scheduling shutdown...");
-            true
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    loop {
+        let shutdown = server.shutdown.notified();
+        tokio::pin!(shutdown);
+        shutdown.as_mut().enable();
+        if server
+            .shutting_down
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            break;
         }
-        _ = sigterm.recv() => {
-            tracing::warn!("Received SIGTERM scheduling shutdown...");
-            true
-        }
-        _ = server.shutdown.notified() => false,
-    };
-    crate::replication::stop_link(&server);
-    server.request_shutdown();
-    // SHUTDOWN saved already; a signal saves when save rules are configured, as Redis.
-    if signalled && !server.config.read().save.is_empty() {
-        tracing::info!("Saving the final RDB snapshot before exiting.");
+        let flags = tokio::select! {
+            _ = sigint.recv() => {
+                tracing::warn!("Received SIGINT scheduling shutdown...");
+                server.config.read().shutdown_on_sigint
+            }
+            _ = sigterm.recv() => {
+                tracing::warn!("Received SIGTERM scheduling shutdown...");
+                server.config.read().shutdown_on_sigterm
+            }
+            // SHUTDOWN saved already.
+            _ = &mut shutdown => break,
+        };
+        let flags = persistence::ShutdownFlags {
+            save: flags.save(),
+            nosave: flags.nosave(),
+            now: flags.now(),
+            force: flags.force(),
+        };
         let saver = server.clone();
-        match tokio::task::spawn_blocking(move || persistence::save(&saver)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!("Error trying to save the DB, can't exit: {e}"),
-            Err(e) => tracing::warn!(error = %e, "The final save failed"),
+        let prepared =
+            tokio::task::spawn_blocking(move || persistence::prepare_for_shutdown(&saver, flags))
+                .await;
+        // A failed final save keeps the server running, as in Redis.
+        if matches!(prepared, Ok(Ok(()))) {
+            break;
         }
     }
+    crate::replication::stop_link(&server);
+    server.request_shutdown();
     if server.aof.is_enabled() {
         let stopper = server.clone();
         let _ = tokio::task::spawn_blocking(move || append_only::stop(&stopper)).await;

@@ -246,6 +246,71 @@ pub fn save(server: &Server) -> Result<SnapshotStats, SaveError> {
     result.map_err(SaveError::Failed)
 }
 
+/// What a shutdown asks of the final save: Redis's SHUTDOWN flags, from the command or from
+/// `shutdown-on-sigterm` / `shutdown-on-sigint`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ShutdownFlags {
+    pub save: bool,
+    pub nosave: bool,
+    /// Do not wait for lagging replicas.
+    pub now: bool,
+    pub force: bool,
+}
+
+/// Redis's `prepareForShutdown` up to the exit, with writes held back throughout: unless
+/// `now`, a wait of up to `shutdown-timeout` seconds for lagging replicas; then the final RDB
+/// save when save rules are set (or `save` is asked for), unless `nosave`. A background save
+/// still running is waited for first. Err when the save failed without `force`: writes
+/// resume and the server stays up, as in Redis, so the data that could not be saved is not
+/// lost with the process.
+pub fn prepare_for_shutdown(server: &Server, flags: ShutdownFlags) -> Result<(), ()> {
+    tracing::warn!("User requested shutdown...");
+    let (rules, replica_wait) = {
+        let cfg = server.config.read();
+        (!cfg.save.is_empty(), u64::from(cfg.shutdown_timeout))
+    };
+    server.shutdown_pause.store(true, Ordering::Release);
+    if !flags.now && replica_wait > 0 {
+        crate::replication::wait_for_lagging_replicas(
+            server,
+            std::time::Duration::from_secs(replica_wait),
+        );
+    }
+    if flags.nosave || !(flags.save || rules) {
+        return Ok(());
+    }
+    tracing::info!("Saving the final RDB snapshot before exiting.");
+    let mut waited = false;
+    let result = loop {
+        match save(server) {
+            Err(SaveError::InProgress) => {
+                if !waited {
+                    tracing::info!("A background save is in progress: waiting for it to end.");
+                    waited = true;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => break other,
+        }
+    };
+    match result {
+        Ok(_) => Ok(()),
+        Err(_) if flags.force => {
+            tracing::warn!("Error trying to save the DB. Exit anyway.");
+            Ok(())
+        }
+        Err(_) => {
+            tracing::warn!("Error trying to save the DB, can't exit.");
+            tracing::warn!(
+                "Errors trying to shut down the server. Check the logs for more information."
+            );
+            server.shutdown_pause.store(false, Ordering::Release);
+            server.unpaused.notify_waiters();
+            Err(())
+        }
+    }
+}
+
 /// Starts a background save (BGSAVE, the save rules).
 pub fn start_bgsave(server: &Arc<Server>) -> Result<(), SaveError> {
     let p = &server.persistence;

@@ -149,6 +149,9 @@ pub struct Server {
     pub pause_until_ms: AtomicI64,
     pub pause_all: AtomicBool,
     pub unpaused: Notify,
+    /// Writes wait while the final save of a shutdown runs (Redis pauses writes during
+    /// shutdown too); lifted if the save fails and the server stays up.
+    pub shutdown_pause: AtomicBool,
     /// Bumped by every CONFIG SET, so connections know to re-read cached settings.
     pub config_generation: AtomicU64,
     /// `slowlog-log-slower-than`, read on every command.
@@ -211,6 +214,7 @@ impl Server {
             pause_until_ms: AtomicI64::new(0),
             pause_all: AtomicBool::new(false),
             unpaused: Notify::new(),
+            shutdown_pause: AtomicBool::new(false),
         })
     }
 

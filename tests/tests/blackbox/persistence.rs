@@ -1208,3 +1208,67 @@ fn flushall_with_save_rules_leaves_an_empty_dump() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// A SIGTERM whose final save fails leaves the server running with its data, as in Redis
+/// (exiting would lose everything written since the last good save); writes go on, and a
+/// later shutdown whose save works exits. `shutdown-on-sigterm nosave` skips the save.
+#[test]
+fn a_sigterm_whose_final_save_fails_keeps_the_server_up_as_redis() -> anyhow::Result<()> {
+    let args = ["--save", "3600 1", "--enable-protected-configs", "yes"];
+    for kind in [ServerKind::Redis, ServerKind::Tessera] {
+        let mut server = Server::start(kind, &args)?;
+        let pid = server.pid().context("no pid")?.to_string();
+        let mut c = server.client()?;
+        let doomed = server.dir().join("doomed");
+        std::fs::create_dir(&doomed)?;
+        let doomed_text = doomed.to_string_lossy().into_owned();
+        expect_args(&mut c, &["CONFIG", "SET", "dir", &doomed_text], ok())?;
+        std::fs::remove_dir(&doomed)?;
+        expect(&mut c, "SET k v", ok())?;
+        ensure!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()?
+                .success()
+        );
+        wait_until(Duration::from_secs(10), "the failed final save", || {
+            Ok(server
+                .log()
+                .contains("Errors trying to shut down the server"))
+        })
+        .with_context(|| format!("{kind:?}; its log:\n{}", server.log()))?;
+        let mut c = server
+            .client()
+            .with_context(|| format!("{kind:?} is gone"))?;
+        expect(&mut c, "GET k", bulk("v"))?;
+        expect(&mut c, "SET k2 v2", ok())?;
+        ensure!(
+            server
+                .log()
+                .contains("Error trying to save the DB, can't exit."),
+            "{kind:?}: {}",
+            server.log()
+        );
+        // The same refusal for SHUTDOWN, then a save that works.
+        expect(
+            &mut c,
+            "SHUTDOWN",
+            err("ERR Errors trying to SHUTDOWN. Check logs."),
+        )?;
+        let home = server.dir().to_string_lossy().into_owned();
+        expect_args(&mut c, &["CONFIG", "SET", "dir", &home], ok())?;
+        ensure!(server.stop()?.success(), "{kind:?} exit status");
+        server.restart()?;
+        let mut c = server.client()?;
+        expect(&mut c, "MGET k k2", array(vec![bulk("v"), bulk("v2")]))?;
+
+        // With `shutdown-on-sigterm nosave` nothing is saved, so nothing can fail.
+        expect(&mut c, "CONFIG SET shutdown-on-sigterm nosave", ok())?;
+        expect(&mut c, "SET k3 v3", ok())?;
+        ensure!(server.stop()?.success(), "{kind:?} exit status with nosave");
+        server.restart()?;
+        let mut c = server.client()?;
+        expect(&mut c, "EXISTS k3", int(0))?;
+    }
+    Ok(())
+}

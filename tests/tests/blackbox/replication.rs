@@ -26,7 +26,7 @@ use rand::rngs::SmallRng;
 use rand::seq::SliceRandom as _;
 use rand::{Rng as _, SeedableRng as _};
 use resp::Frame;
-use test_harness::{Client, Server, ServerKind, wait_until};
+use test_harness::{Client, Server, ServerKind, encode_command, wait_until};
 
 use crate::support::*;
 
@@ -1684,4 +1684,48 @@ fn a_replica_full_syncs_its_own_replica_while_its_master_writes() -> anyhow::Res
         sub.log()
     );
     Ok(())
+}
+
+/// SHUTDOWN (or SIGTERM) of a master whose replica has not acknowledged its last writes holds
+/// writes back and waits up to `shutdown-timeout` for it, then logs the replica still behind,
+/// as Redis does; SHUTDOWN NOW does not wait.
+#[test]
+fn shutdown_waits_for_a_lagging_replica_as_redis() -> anyhow::Result<()> {
+    on_both_pairs(&["--shutdown-timeout", "1"], |kind, master, replica| {
+        let mut m = master.client()?;
+        expect(&mut m, "SET k v1", ok())?;
+        expect(&mut m, "WAIT 1 5000", int(1))?;
+        let stopped = Stopped::new(replica)?;
+        expect(&mut m, "SET k v2", ok())?;
+        m.send_raw(&encode_command(&["SHUTDOWN", "NOSAVE"]))?;
+        wait_until(Duration::from_secs(10), "the master's exit", || {
+            Ok(master.log().contains("is now ready to exit"))
+        })?;
+        let log = master.log();
+        ensure!(
+            log.contains("Waiting for replicas before shutting down."),
+            "{kind:?} did not wait"
+        );
+        let lagging = format!(
+            "Lagging replica 127.0.0.1:{} reported offset",
+            replica.port()
+        );
+        ensure!(log.contains(&lagging), "{kind:?} did not log {lagging:?}");
+        drop(stopped);
+        Ok(())
+    })?;
+    on_both_pairs(&["--shutdown-timeout", "10"], |kind, master, replica| {
+        let mut m = master.client()?;
+        let _stopped = Stopped::new(replica)?;
+        expect(&mut m, "SET k v", ok())?;
+        m.send_raw(&encode_command(&["SHUTDOWN", "NOSAVE", "NOW"]))?;
+        wait_until(Duration::from_secs(5), "the master's exit", || {
+            Ok(master.log().contains("is now ready to exit"))
+        })?;
+        ensure!(
+            !master.log().contains("Waiting for replicas"),
+            "{kind:?} waited with NOW"
+        );
+        Ok(())
+    })
 }

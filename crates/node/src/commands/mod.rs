@@ -127,6 +127,16 @@ fn feed_monitors(server: &Server, session: &Session, args: &[Bytes], db_index: u
 
 /// How long the command in `args` must wait because of CLIENT PAUSE (None: it runs now).
 pub fn paused_until(server: &Server, args: &[Bytes], now_ms: i64) -> Option<i64> {
+    let writes = || {
+        table::resolve_entry(args).is_ok_and(|name| {
+            name.cmd.has_flag(table::flag::WRITE) || name.cmd.has_flag(table::flag::MAY_REPLICATE)
+        })
+    };
+    // A shutdown's final save holds writes until it ends (the waiter is woken then, or
+    // looks again after a second).
+    if server.shutdown_pause.load(Ordering::Acquire) && writes() {
+        return Some(now_ms.saturating_add(1000));
+    }
     let until = server.pause_until_ms.load(Ordering::Acquire);
     if until <= now_ms {
         return None;
@@ -134,10 +144,7 @@ pub fn paused_until(server: &Server, args: &[Bytes], now_ms: i64) -> Option<i64>
     if server.pause_all.load(Ordering::Acquire) {
         return Some(until);
     }
-    let name = table::resolve_entry(args).ok()?;
-    let writes =
-        name.cmd.has_flag(table::flag::WRITE) || name.cmd.has_flag(table::flag::MAY_REPLICATE);
-    writes.then_some(until)
+    writes().then_some(until)
 }
 
 /// Redis's `bgsaveerr` reply.

@@ -135,37 +135,41 @@ pub fn bgsave(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: saves first when save rules are configured
-/// (or SAVE is given, and not NOSAVE); a failed save keeps the server up unless FORCE.
+/// (or SAVE is given, and not NOSAVE); a failed save keeps the server up unless FORCE
+/// ([`persistence::prepare_for_shutdown`]).
 pub fn shutdown(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
-    let (mut nosave, mut save, mut force) = (false, false, false);
+    let (mut nosave, mut save, mut now, mut force) = (false, false, false, false);
     for a in &args[1..] {
         if is(a, "NOSAVE") {
             nosave = true;
         } else if is(a, "SAVE") {
             save = true;
+        } else if is(a, "NOW") {
+            now = true;
         } else if is(a, "FORCE") {
             force = true;
         } else if is(a, "ABORT") {
             return Err(CmdError::err("No shutdown in progress."));
-        } else if !is(a, "NOW") {
+        } else {
             return Err(CmdError::Syntax);
         }
     }
     if nosave && save {
         return Err(CmdError::Syntax);
     }
-    tracing::warn!("User requested shutdown...");
-    crate::replication::stop_link(ctx.server);
-    let rules = !ctx.server.config.read().save.is_empty();
-    if (save || rules) && !nosave {
-        tracing::info!("Saving the final RDB snapshot before exiting.");
-        if let Err(e) = persistence::save(ctx.server)
-            && !force
-        {
-            tracing::warn!("Error trying to save the DB, can't exit: {e}");
-            return Err(CmdError::err("Errors trying to SHUTDOWN. Check logs."));
-        }
+    let flags = persistence::ShutdownFlags {
+        save,
+        nosave,
+        now,
+        force,
+    };
+    // The replicas' acknowledgements arrive on other tasks: this worker's are handed to
+    // another thread while the wait and the save block this one.
+    let server = ctx.server;
+    if tokio::task::block_in_place(|| persistence::prepare_for_shutdown(server, flags)).is_err() {
+        return Err(CmdError::err("Errors trying to SHUTDOWN. Check logs."));
     }
+    crate::replication::stop_link(ctx.server);
     ctx.server.request_shutdown();
     ctx.session.close_after_reply = true;
     // Redis sends nothing on success: the client sees the connection close.

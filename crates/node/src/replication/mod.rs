@@ -164,6 +164,16 @@ impl Replication {
             .count() as u64
     }
 
+    /// The online replicas that have not acknowledged `offset`.
+    fn lagging(&self, offset: u64) -> Vec<ReplicaEntry> {
+        self.replicas
+            .lock()
+            .values()
+            .filter(|r| r.state == ReplicaState::Online && r.ack_offset < offset)
+            .cloned()
+            .collect()
+    }
+
     /// Recounts the replicas within `min-replicas-max-lag` seconds (Redis
     /// `refreshGoodSlavesCount`).
     pub fn refresh_good_replicas(&self, now_ms: i64) {
@@ -472,4 +482,40 @@ pub fn info(server: &Server, out: &mut String) {
         "master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{offset}\r\nsecond_repl_offset:{}\r\nrepl_backlog_active:{active}\r\nrepl_backlog_size:{size}\r\nrepl_backlog_first_byte_offset:{start}\r\nrepl_backlog_histlen:{len}\r\n",
         ids.id, ids.id2, ids.second_offset
     );
+}
+
+/// Redis's wait for replicas before a shutdown: when an online replica has not acknowledged
+/// everything written (writes are held back by then), asks every replica for its offset and
+/// waits up to `timeout` for them all to catch up, so that a replica promoted after the
+/// master is gone has its last writes; logs the ones still behind, as Redis does.
+pub fn wait_for_lagging_replicas(server: &Server, timeout: std::time::Duration) {
+    let log = server.dbs.write_log();
+    if server.replication.lagging(log.offset()).is_empty() {
+        return;
+    }
+    crate::commands::replication_cmds::request_acks(server);
+    let target = log.offset();
+    tracing::info!("Waiting for replicas before shutting down.");
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let lagging = server.replication.lagging(target);
+        if lagging.is_empty() {
+            return;
+        }
+        if std::time::Instant::now() >= deadline {
+            let now = unix_ms();
+            for r in lagging {
+                tracing::warn!(
+                    "Lagging replica {}:{} reported offset {} behind master, lag={}, state={}.",
+                    r.ip,
+                    r.port,
+                    target - r.ack_offset,
+                    (now - r.ack_ms).max(0) / 1000,
+                    r.state.name()
+                );
+            }
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 }
