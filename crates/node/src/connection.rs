@@ -185,6 +185,30 @@ async fn wait_unblocked(
     }
 }
 
+/// Holds replies while a shutdown's final save runs: a write that ran after the snapshot
+/// took its slot (it passed the write pause just before the pause began) must not be
+/// acknowledged by a process that then exits. True when the server stays up (the save
+/// failed and the pause was lifted); false when it exits, and the reply is never sent.
+async fn held_through_shutdown(server: &Server) -> bool {
+    loop {
+        let unpaused = server.unpaused.notified();
+        let shutdown = server.shutdown.notified();
+        tokio::pin!(unpaused, shutdown);
+        unpaused.as_mut().enable();
+        shutdown.as_mut().enable();
+        if server.shutting_down.load(Ordering::Acquire) {
+            return false;
+        }
+        if !server.shutdown_pause.load(Ordering::Acquire) {
+            return true;
+        }
+        tokio::select! {
+            _ = &mut unpaused => {}
+            _ = &mut shutdown => {}
+        }
+    }
+}
+
 /// Writes the replies gathered so far, once the AOF holds the writes they acknowledge.
 async fn send_replies(
     server: &Server,
@@ -193,6 +217,10 @@ async fn send_replies(
     output: &mut BytesMut,
 ) -> std::io::Result<()> {
     if output.is_empty() {
+        return Ok(());
+    }
+    if server.shutdown_pause.load(Ordering::Acquire) && !held_through_shutdown(server).await {
+        output.clear();
         return Ok(());
     }
     if server.aof.must_wait(session.log_offset) {
