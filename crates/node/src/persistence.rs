@@ -276,7 +276,10 @@ pub fn prepare_for_shutdown(server: &Server, flags: ShutdownFlags) -> Result<(),
             std::time::Duration::from_secs(replica_wait),
         );
     }
-    if flags.nosave || !(flags.save || rules) {
+    // A dataset still loading is partial: saving it would replace the good dump (Redis
+    // forces NOSAVE while loading too).
+    let loading = server.persistence.loading.load(Ordering::Acquire);
+    if flags.nosave || loading || !(flags.save || rules) {
         return Ok(());
     }
     tracing::info!("Saving the final RDB snapshot before exiting.");
