@@ -252,24 +252,51 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
     } else {
         persistence::begin_loading(&server)
     };
+    // Installed before loading: a signal while the dataset loads ends the process without
+    // saving (the data is partial), as Redis does, instead of the default abrupt exit.
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     server.serve_on(listeners)?;
-    if appendonly {
-        let starter = server.clone();
-        tokio::task::spawn_blocking(move || {
-            let result = append_only::start(&starter);
-            starter
-                .persistence
-                .loading
-                .store(false, std::sync::atomic::Ordering::Release);
-            result
-        })
-        .await
-        .context("the AOF loading task failed")??;
-    } else if dump_present {
-        let loader = server.clone();
-        tokio::task::spawn_blocking(move || persistence::load_at_startup(&loader))
+    let load = async {
+        if appendonly {
+            let starter = server.clone();
+            tokio::task::spawn_blocking(move || {
+                let result = append_only::start(&starter);
+                starter
+                    .persistence
+                    .loading
+                    .store(false, std::sync::atomic::Ordering::Release);
+                result
+            })
             .await
-            .context("the loading task failed")??;
+            .context("the AOF loading task failed")?
+        } else if dump_present {
+            let loader = server.clone();
+            tokio::task::spawn_blocking(move || persistence::load_at_startup(&loader))
+                .await
+                .context("the loading task failed")?
+        } else {
+            Ok(())
+        }
+    };
+    let signal = tokio::select! {
+        loaded = load => {
+            loaded?;
+            None
+        }
+        _ = sigint.recv() => Some("SIGINT"),
+        _ = sigterm.recv() => Some("SIGTERM"),
+    };
+    if let Some(name) = signal {
+        tracing::warn!("Received {name} scheduling shutdown...");
+        tracing::warn!("User requested shutdown...");
+        if let Some(p) = pidfile.as_ref().filter(|p| !p.is_empty()) {
+            tracing::info!("Removing the pid file.");
+            let _ = std::fs::remove_file(p);
+        }
+        tracing::warn!("Tessera is now ready to exit, bye bye...");
+        // The loading thread cannot be stopped; the process ends under it.
+        std::process::exit(0);
     }
     if let Some(cluster) = &server.cluster {
         // The role in nodes.conf (and its changes) start and stop replication, once the
@@ -301,8 +328,6 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
     commands::replication_cmds::start_from_config(&server);
     tracing::info!("Ready to accept connections");
 
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     loop {
         let shutdown = server.shutdown.notified();
         tokio::pin!(shutdown);

@@ -263,7 +263,7 @@ pub struct ShutdownFlags {
 /// still running is waited for first. Err when the save failed without `force`: writes
 /// resume and the server stays up, as in Redis, so the data that could not be saved is not
 /// lost with the process.
-pub fn prepare_for_shutdown(server: &Server, flags: ShutdownFlags) -> Result<(), ()> {
+pub fn prepare_for_shutdown(server: &Arc<Server>, flags: ShutdownFlags) -> Result<(), ()> {
     tracing::warn!("User requested shutdown...");
     let (rules, replica_wait) = {
         let cfg = server.config.read();
@@ -282,6 +282,16 @@ pub fn prepare_for_shutdown(server: &Server, flags: ShutdownFlags) -> Result<(),
     if flags.nosave || loading || !(flags.save || rules) {
         return Ok(());
     }
+    // A replica stops applying its master's stream first, so that the dump is at one
+    // replication offset and the restarted replica continues with a partial resync; the
+    // link comes back if the save fails.
+    let master = if server.replication.is_replica() {
+        let link = server.replication.master.lock().clone();
+        crate::replication::stop_link(server);
+        link.map(|m| (m.host, m.port))
+    } else {
+        None
+    };
     tracing::info!("Saving the final RDB snapshot before exiting.");
     let mut waited = false;
     let result = loop {
@@ -309,6 +319,9 @@ pub fn prepare_for_shutdown(server: &Server, flags: ShutdownFlags) -> Result<(),
             );
             server.shutdown_pause.store(false, Ordering::Release);
             server.unpaused.notify_waiters();
+            if let Some((host, port)) = master {
+                crate::replication::become_replica(server, host, port);
+            }
             Err(())
         }
     }

@@ -902,6 +902,34 @@ fn clients_get_loading_while_a_large_dump_loads_and_expired_keys_are_skipped() -
     c.send_raw(&encode_command(&["SHUTDOWN"]))?;
     server.wait_exit(Duration::from_secs(30))?;
     ensure!(std::fs::metadata(server.dir().join("dump.rdb"))?.len() == dump_len);
+
+    // SIGTERM while it loads: an orderly exit at once, without saving, as Redis.
+    server.restart_without_waiting(&[])?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut c = loop {
+        match Client::connect(server.port()) {
+            Ok(client) => break client,
+            Err(e) if Instant::now() > deadline => return Err(e.context(server.log())),
+            Err(_) => std::thread::sleep(Duration::from_millis(2)),
+        }
+    };
+    expect(&mut c, "DBSIZE", err(LOADING))?;
+    let pid = server.pid().context("no pid")?.to_string();
+    ensure!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()?
+            .success()
+    );
+    let status = server.wait_exit(Duration::from_secs(30))?;
+    ensure!(status.success(), "exit status {status}");
+    let log = server.log();
+    ensure!(
+        log.contains("Received SIGTERM scheduling shutdown..."),
+        "{log}"
+    );
+    ensure!(!log.contains("Saving the final RDB snapshot"), "{log}");
+    ensure!(std::fs::metadata(server.dir().join("dump.rdb"))?.len() == dump_len);
     server.restart()?;
     expect(&mut server.client()?, "DBSIZE", int(KEYS as i64))?;
     Ok(())
