@@ -338,23 +338,17 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
         {
             break;
         }
-        let flags = tokio::select! {
+        let flags: persistence::ShutdownFlags = tokio::select! {
             _ = sigint.recv() => {
                 tracing::warn!("Received SIGINT scheduling shutdown...");
-                server.config.read().shutdown_on_sigint
+                server.config.read().shutdown_on_sigint.into()
             }
             _ = sigterm.recv() => {
                 tracing::warn!("Received SIGTERM scheduling shutdown...");
-                server.config.read().shutdown_on_sigterm
+                server.config.read().shutdown_on_sigterm.into()
             }
             // SHUTDOWN saved already.
             _ = &mut shutdown => break,
-        };
-        let flags = persistence::ShutdownFlags {
-            save: flags.save(),
-            nosave: flags.nosave(),
-            now: flags.now(),
-            force: flags.force(),
         };
         let saver = server.clone();
         let prepared =

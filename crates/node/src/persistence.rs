@@ -257,6 +257,17 @@ pub struct ShutdownFlags {
     pub force: bool,
 }
 
+impl From<config::ShutdownOnSignal> for ShutdownFlags {
+    fn from(flags: config::ShutdownOnSignal) -> ShutdownFlags {
+        ShutdownFlags {
+            save: flags.save(),
+            nosave: flags.nosave(),
+            now: flags.now(),
+            force: flags.force(),
+        }
+    }
+}
+
 /// Redis's `prepareForShutdown` up to the exit, with writes held back throughout: unless
 /// `now`, a wait of up to `shutdown-timeout` seconds for lagging replicas; then the final RDB
 /// save when save rules are set (or `save` is asked for), unless `nosave`. A background save

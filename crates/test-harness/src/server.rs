@@ -402,17 +402,36 @@ impl Server {
         Client::connect(self.port)
     }
 
+    /// Sends the signal `name` (`TERM`, `INT`, ...) to the running process, and returns.
+    pub fn signal(&mut self, name: &str) -> anyhow::Result<()> {
+        let pid = self.child_mut()?.id();
+        let signalled = Command::new("kill")
+            .args([format!("-{name}"), pid.to_string()])
+            .status()
+            .with_context(|| format!("running kill -{name}"))?;
+        if !signalled.success() {
+            bail!("kill -{name} {pid} failed: {signalled}");
+        }
+        Ok(())
+    }
+
+    /// A connection to a server that is still starting ([`Server::restart_without_waiting`]):
+    /// retried until it listens, for up to 10 s.
+    pub fn client_while_starting(&self) -> anyhow::Result<Client> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match Client::connect(self.port) {
+                Ok(client) => return Ok(client),
+                Err(e) if Instant::now() > deadline => return Err(e.context(self.log())),
+                Err(_) => std::thread::sleep(Duration::from_millis(2)),
+            }
+        }
+    }
+
     /// Sends SIGTERM and waits for the process to exit; SIGKILL if it has not exited within
     /// 20 s (and then an error).
     pub fn stop(&mut self) -> anyhow::Result<ExitStatus> {
-        let pid = self.child_mut()?.id();
-        let signalled = Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .context("running kill -TERM")?;
-        if !signalled.success() {
-            bail!("kill -TERM {pid} failed: {signalled}");
-        }
+        self.signal("TERM")?;
         let deadline = Instant::now() + SHUTDOWN_TIMEOUT;
         loop {
             if let Some(status) = self.child_mut()?.try_wait()? {

@@ -864,14 +864,7 @@ fn clients_get_loading_while_a_large_dump_loads_and_expired_keys_are_skipped() -
     );
 
     server.restart_without_waiting(&[])?;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut c = loop {
-        match Client::connect(server.port()) {
-            Ok(client) => break client,
-            Err(e) if Instant::now() > deadline => return Err(e.context(server.log())),
-            Err(_) => std::thread::sleep(Duration::from_millis(2)),
-        }
-    };
+    let mut c = server.client_while_starting()?;
     expect(&mut c, "GET filler:1", err(LOADING))?;
     expect(&mut c, "DBSIZE", err(LOADING))?;
     ensure!(persistence_field(&mut c, "loading")? == "1");
@@ -890,14 +883,7 @@ fn clients_get_loading_while_a_large_dump_loads_and_expired_keys_are_skipped() -
     let dump_len = std::fs::metadata(server.dir().join("dump.rdb"))?.len();
     server.kill9();
     server.restart_without_waiting(&["--save", "3600 1"])?;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut c = loop {
-        match Client::connect(server.port()) {
-            Ok(client) => break client,
-            Err(e) if Instant::now() > deadline => return Err(e.context(server.log())),
-            Err(_) => std::thread::sleep(Duration::from_millis(2)),
-        }
-    };
+    let mut c = server.client_while_starting()?;
     expect(&mut c, "DBSIZE", err(LOADING))?;
     c.send_raw(&encode_command(&["SHUTDOWN"]))?;
     server.wait_exit(Duration::from_secs(30))?;
@@ -905,22 +891,9 @@ fn clients_get_loading_while_a_large_dump_loads_and_expired_keys_are_skipped() -
 
     // SIGTERM while it loads: an orderly exit at once, without saving, as Redis.
     server.restart_without_waiting(&[])?;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut c = loop {
-        match Client::connect(server.port()) {
-            Ok(client) => break client,
-            Err(e) if Instant::now() > deadline => return Err(e.context(server.log())),
-            Err(_) => std::thread::sleep(Duration::from_millis(2)),
-        }
-    };
+    let mut c = server.client_while_starting()?;
     expect(&mut c, "DBSIZE", err(LOADING))?;
-    let pid = server.pid().context("no pid")?.to_string();
-    ensure!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()?
-            .success()
-    );
+    server.signal("TERM")?;
     let status = server.wait_exit(Duration::from_secs(30))?;
     ensure!(status.success(), "exit status {status}");
     let log = server.log();
@@ -1265,7 +1238,6 @@ fn a_sigterm_whose_final_save_fails_keeps_the_server_up_as_redis() -> anyhow::Re
     let args = ["--save", "3600 1", "--enable-protected-configs", "yes"];
     for kind in [ServerKind::Redis, ServerKind::Tessera] {
         let mut server = Server::start(kind, &args)?;
-        let pid = server.pid().context("no pid")?.to_string();
         let mut c = server.client()?;
         let doomed = server.dir().join("doomed");
         std::fs::create_dir(&doomed)?;
@@ -1273,12 +1245,7 @@ fn a_sigterm_whose_final_save_fails_keeps_the_server_up_as_redis() -> anyhow::Re
         expect_args(&mut c, &["CONFIG", "SET", "dir", &doomed_text], ok())?;
         std::fs::remove_dir(&doomed)?;
         expect(&mut c, "SET k v", ok())?;
-        ensure!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()?
-                .success()
-        );
+        server.signal("TERM")?;
         wait_until(Duration::from_secs(10), "the failed final save", || {
             Ok(server
                 .log()
