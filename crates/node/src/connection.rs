@@ -199,7 +199,7 @@ async fn held_through_shutdown(server: &Server) -> bool {
         if server.shutting_down.load(Ordering::Acquire) {
             return false;
         }
-        if !server.shutdown_pause.load(Ordering::Acquire) {
+        if !server.shutdown_progress.saving.load(Ordering::Acquire) {
             return true;
         }
         tokio::select! {
@@ -219,7 +219,9 @@ async fn send_replies(
     if output.is_empty() {
         return Ok(());
     }
-    if server.shutdown_pause.load(Ordering::Acquire) && !held_through_shutdown(server).await {
+    if server.shutdown_progress.saving.load(Ordering::Acquire)
+        && !held_through_shutdown(server).await
+    {
         output.clear();
         return Ok(());
     }
@@ -299,7 +301,10 @@ async fn next_message(
 /// Holds a command back while CLIENT PAUSE applies to it; false when no pause was on.
 async fn wait_while_paused(server: &Server, args: &[Bytes]) -> bool {
     if server.pause_until_ms.load(Ordering::Relaxed) == 0
-        && !server.shutdown_pause.load(Ordering::Relaxed)
+        && !server
+            .shutdown_progress
+            .writes_paused
+            .load(Ordering::Relaxed)
     {
         return false;
     }

@@ -350,10 +350,27 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
             // SHUTDOWN saved already.
             _ = &mut shutdown => break,
         };
+        if server.shutdown_progress.in_progress() {
+            // A SHUTDOWN command is on its way out (or will be aborted); Redis lets it be.
+            continue;
+        }
         let saver = server.clone();
         let prepared =
-            tokio::task::spawn_blocking(move || persistence::prepare_for_shutdown(&saver, flags))
-                .await;
+            tokio::task::spawn_blocking(move || persistence::prepare_for_shutdown(&saver, flags));
+        tokio::pin!(prepared);
+        // A second SIGINT while the shutdown waits for replicas or saves ends the process at
+        // once, as Redis does (a second SIGTERM is only logged).
+        let prepared = loop {
+            tokio::select! {
+                r = &mut prepared => break r,
+                _ = sigint.recv() => {
+                    tracing::warn!("You insist... exiting now.");
+                    persistence::remove_temp_files();
+                    std::process::exit(1);
+                }
+                _ = sigterm.recv() => tracing::warn!("Received SIGTERM scheduling shutdown..."),
+            }
+        };
         // A failed final save keeps the server running, as in Redis.
         if matches!(prepared, Ok(Ok(()))) {
             break;

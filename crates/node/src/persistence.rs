@@ -269,23 +269,30 @@ impl From<config::ShutdownOnSignal> for ShutdownFlags {
 }
 
 /// Redis's `prepareForShutdown` up to the exit, with writes held back throughout: unless
-/// `now`, a wait of up to `shutdown-timeout` seconds for lagging replicas; then the final RDB
-/// save when save rules are set (or `save` is asked for), unless `nosave`. A background save
-/// still running is waited for first. Err when the save failed without `force`: writes
-/// resume and the server stays up, as in Redis, so the data that could not be saved is not
-/// lost with the process.
+/// `now`, a wait of up to `shutdown-timeout` seconds for lagging replicas (which SHUTDOWN
+/// ABORT cancels); then the final RDB save when save rules are set (or `save` is asked for),
+/// unless `nosave`. A background save still running is waited for first. Err when the
+/// shutdown was aborted, or the save failed without `force`: writes resume and the server
+/// stays up, as in Redis, so the data that could not be saved is not lost with the process.
 pub fn prepare_for_shutdown(server: &Arc<Server>, flags: ShutdownFlags) -> Result<(), ()> {
     tracing::warn!("User requested shutdown...");
     let (rules, replica_wait) = {
         let cfg = server.config.read();
         (!cfg.save.is_empty(), u64::from(cfg.shutdown_timeout))
     };
-    server.shutdown_pause.store(true, Ordering::Release);
+    let progress = &server.shutdown_progress;
+    progress.begin();
     if !flags.now && replica_wait > 0 {
+        progress.begin_replica_wait();
         crate::replication::wait_for_lagging_replicas(
             server,
             std::time::Duration::from_secs(replica_wait),
+            || progress.is_aborted(),
         );
+        if !progress.end_replica_wait() {
+            resume_after_shutdown(server);
+            return Err(());
+        }
     }
     // A dataset still loading is partial: saving it would replace the good dump (Redis
     // forces NOSAVE while loading too).
@@ -304,6 +311,7 @@ pub fn prepare_for_shutdown(server: &Arc<Server>, flags: ShutdownFlags) -> Resul
         None
     };
     tracing::info!("Saving the final RDB snapshot before exiting.");
+    progress.saving.store(true, Ordering::Release);
     let mut waited = false;
     let result = loop {
         match save(server) {
@@ -328,14 +336,45 @@ pub fn prepare_for_shutdown(server: &Arc<Server>, flags: ShutdownFlags) -> Resul
             tracing::warn!(
                 "Errors trying to shut down the server. Check the logs for more information."
             );
-            server.shutdown_pause.store(false, Ordering::Release);
-            server.unpaused.notify_waiters();
+            resume_after_shutdown(server);
             if let Some((host, port)) = master {
                 crate::replication::become_replica(server, host, port);
             }
             Err(())
         }
     }
+}
+
+/// Removes the temporary dump files this process was writing (Redis `rdbRemoveTempFile`),
+/// before an exit that does not wait for them.
+pub fn remove_temp_files() {
+    let prefix = format!("temp-{}-", std::process::id());
+    let Ok(dir) = std::fs::read_dir(".") else {
+        return;
+    };
+    for entry in dir.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix) && name.ends_with(".rdb") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Lifts what a shutdown that will not happen held back (Redis `cancelShutdown`).
+fn resume_after_shutdown(server: &Server) {
+    server.shutdown_progress.cancel();
+    server.unpaused.notify_waiters();
+}
+
+/// SHUTDOWN ABORT (Redis `abortShutdown`): cancels a shutdown that is waiting for lagging
+/// replicas. False when none is (a final save, once started, runs to its end).
+pub fn abort_shutdown(server: &Server) -> bool {
+    let aborted = server.shutdown_progress.abort();
+    if aborted {
+        tracing::info!("Shutdown manually aborted.");
+    }
+    aborted
 }
 
 /// Starts a background save (BGSAVE, the save rules).

@@ -117,6 +117,74 @@ impl ServerStats {
     }
 }
 
+/// The phases of a shutdown (Redis's `shutdown_mstime` and the write pause it sets), each
+/// flag lifted again if the shutdown is aborted or its final save fails.
+#[derive(Default)]
+pub struct ShutdownProgress {
+    /// A shutdown has started and has neither failed nor been aborted.
+    in_progress: AtomicBool,
+    /// Writes wait, from the start (Redis pauses writes while it waits for replicas) until
+    /// the process exits.
+    pub writes_paused: AtomicBool,
+    /// Replies wait too: the final save runs, and a write that passed the pause just before
+    /// it began must not be acknowledged by a process that then exits.
+    pub saving: AtomicBool,
+    /// The wait for lagging replicas, the phase SHUTDOWN ABORT can cancel: one of the
+    /// `REPLICA_WAIT_*` states, changed by compare-and-swap so that an ABORT answered +OK
+    /// always stops the shutdown.
+    replica_wait: std::sync::atomic::AtomicU8,
+}
+
+const REPLICA_WAIT_NONE: u8 = 0;
+const REPLICA_WAIT_RUNNING: u8 = 1;
+const REPLICA_WAIT_ABORTED: u8 = 2;
+
+impl ShutdownProgress {
+    /// A shutdown starts: writes wait.
+    pub fn begin(&self) {
+        self.in_progress.store(true, Ordering::Release);
+        self.writes_paused.store(true, Ordering::Release);
+    }
+
+    pub fn in_progress(&self) -> bool {
+        self.in_progress.load(Ordering::Acquire)
+    }
+
+    /// The shutdown will not happen (aborted, or its save failed): writes and replies go on.
+    pub fn cancel(&self) {
+        self.saving.store(false, Ordering::Release);
+        self.writes_paused.store(false, Ordering::Release);
+        self.in_progress.store(false, Ordering::Release);
+    }
+
+    /// The shutdown starts waiting for its replicas.
+    pub fn begin_replica_wait(&self) {
+        self.replica_wait
+            .store(REPLICA_WAIT_RUNNING, Ordering::Release);
+    }
+
+    /// SHUTDOWN ABORT: true when a replica wait was running (it is now cancelled).
+    pub fn abort(&self) -> bool {
+        self.replica_wait
+            .compare_exchange(
+                REPLICA_WAIT_RUNNING,
+                REPLICA_WAIT_ABORTED,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
+    }
+
+    pub fn is_aborted(&self) -> bool {
+        self.replica_wait.load(Ordering::Acquire) == REPLICA_WAIT_ABORTED
+    }
+
+    /// The wait is over: true when the shutdown goes on, false when it was aborted.
+    pub fn end_replica_wait(&self) -> bool {
+        self.replica_wait.swap(REPLICA_WAIT_NONE, Ordering::AcqRel) != REPLICA_WAIT_ABORTED
+    }
+}
+
 pub struct Server {
     pub config: RwLock<config::Config>,
     pub config_file: Option<PathBuf>,
@@ -149,9 +217,8 @@ pub struct Server {
     pub pause_until_ms: AtomicI64,
     pub pause_all: AtomicBool,
     pub unpaused: Notify,
-    /// Writes wait while the final save of a shutdown runs (Redis pauses writes during
-    /// shutdown too); lifted if the save fails and the server stays up.
-    pub shutdown_pause: AtomicBool,
+    /// A shutdown under way: what it holds back, and whether SHUTDOWN ABORT can still stop it.
+    pub shutdown_progress: ShutdownProgress,
     /// Bumped by every CONFIG SET, so connections know to re-read cached settings.
     pub config_generation: AtomicU64,
     /// `slowlog-log-slower-than`, read on every command.
@@ -214,7 +281,7 @@ impl Server {
             pause_until_ms: AtomicI64::new(0),
             pause_all: AtomicBool::new(false),
             unpaused: Notify::new(),
-            shutdown_pause: AtomicBool::new(false),
+            shutdown_progress: ShutdownProgress::default(),
         })
     }
 

@@ -1686,6 +1686,94 @@ fn a_replica_full_syncs_its_own_replica_while_its_master_writes() -> anyhow::Res
     Ok(())
 }
 
+/// SHUTDOWN ABORT cancels a shutdown waiting for a lagging replica, as Redis 7's source
+/// intends: the SHUTDOWN gets an error, writes resume and the server stays up. Reads are
+/// served during the wait (only writes are held back), and ABORT with nothing to abort, or
+/// with other arguments, gets Redis's errors. Compared with Redis up to the ABORT itself:
+/// Debian's 7.0.15 then crashes replying to the blocked SHUTDOWN (networking.c:2295
+/// 'c->argc == 0', fixed upstream in redis/redis#14420).
+#[test]
+fn shutdown_abort_cancels_the_wait_for_a_lagging_replica_as_redis() -> anyhow::Result<()> {
+    on_both_pairs(&["--shutdown-timeout", "30"], |kind, master, replica| {
+        let (mut m, mut c) = (master.client()?, master.client()?);
+        expect(
+            &mut c,
+            "SHUTDOWN ABORT",
+            err("ERR No shutdown in progress."),
+        )?;
+        expect(&mut c, "SHUTDOWN ABORT NOSAVE", err("ERR syntax error"))?;
+        expect(&mut c, "SHUTDOWN NOSAVE ABORT", err("ERR syntax error"))?;
+        expect(&mut m, "SET k v1", ok())?;
+        expect(&mut m, "WAIT 1 5000", int(1))?;
+        let stopped = Stopped::new(replica)?;
+        expect(&mut m, "SET k v2", ok())?;
+        m.send_raw(&encode_command(&["SHUTDOWN", "NOSAVE"]))?;
+        wait_until(Duration::from_secs(10), "the wait for replicas", || {
+            Ok(master
+                .log()
+                .contains("Waiting for replicas before shutting down."))
+        })?;
+        let started = Instant::now();
+        expect(&mut c, "GET k", bulk("v2"))?;
+        ensure!(
+            started.elapsed() < Duration::from_secs(5),
+            "{kind:?} held a read back during the wait"
+        );
+        if kind == ServerKind::Redis {
+            drop(stopped);
+            return Ok(());
+        }
+        expect(&mut c, "SHUTDOWN ABORT", ok())?;
+        let reply = m.read_frame()?;
+        ensure!(
+            reply == err("ERR Errors trying to SHUTDOWN. Check logs."),
+            "{kind:?}: the aborted SHUTDOWN got {reply:?}"
+        );
+        expect(&mut c, "SET k v3", ok())?;
+        expect(&mut m, "GET k", bulk("v3"))?;
+        expect(
+            &mut c,
+            "SHUTDOWN ABORT",
+            err("ERR No shutdown in progress."),
+        )?;
+        ensure!(
+            master.log().contains("Shutdown manually aborted."),
+            "{kind:?} did not log the abort"
+        );
+        drop(stopped);
+        Ok(())
+    })
+}
+
+/// A second SIGINT while a signal's shutdown waits (here for a lagging replica) ends the
+/// process at once with status 1, as Redis's "You insist..." does.
+#[test]
+fn a_second_sigint_ends_a_waiting_shutdown_as_redis() -> anyhow::Result<()> {
+    for kind in [ServerKind::Redis, ServerKind::Tessera] {
+        let (mut master, replica) = pair(kind, &["--shutdown-timeout", "30"])?;
+        let mut m = master.client()?;
+        expect(&mut m, "SET k v1", ok())?;
+        expect(&mut m, "WAIT 1 5000", int(1))?;
+        let stopped = Stopped::new(&replica)?;
+        expect(&mut m, "SET k v2", ok())?;
+        master.signal("INT")?;
+        wait_until(Duration::from_secs(10), "the wait for replicas", || {
+            Ok(master
+                .log()
+                .contains("Waiting for replicas before shutting down."))
+        })?;
+        master.signal("INT")?;
+        let status = master.wait_exit(Duration::from_secs(10))?;
+        let log = master.log();
+        ensure!(
+            status.code() == Some(1) && log.contains("You insist... exiting now."),
+            "{kind:?} exited with {status:?}; its log:\n{log}"
+        );
+        drop(stopped);
+    }
+    Ok(())
+}
+
 /// SHUTDOWN (or SIGTERM) of a master whose replica has not acknowledged its last writes holds
 /// writes back and waits up to `shutdown-timeout` for it, then logs the replica still behind,
 /// as Redis does; SHUTDOWN NOW does not wait.

@@ -134,7 +134,12 @@ pub fn paused_until(server: &Server, args: &[Bytes], now_ms: i64) -> Option<i64>
     };
     // A shutdown's final save holds writes until it ends (the waiter is woken then, or
     // looks again after a second).
-    if server.shutdown_pause.load(Ordering::Acquire) && writes() {
+    if server
+        .shutdown_progress
+        .writes_paused
+        .load(Ordering::Acquire)
+        && writes()
+    {
         return Some(now_ms.saturating_add(1000));
     }
     let until = server.pause_until_ms.load(Ordering::Acquire);

@@ -134,10 +134,18 @@ pub fn bgsave(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     }
 }
 
-/// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: saves first when save rules are configured
+/// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] | ABORT: saves first when save rules are configured
 /// (or SAVE is given, and not NOSAVE); a failed save keeps the server up unless FORCE
-/// ([`persistence::prepare_for_shutdown`]).
+/// ([`persistence::prepare_for_shutdown`]). ABORT, alone, cancels a shutdown still waiting
+/// for its replicas; the SHUTDOWN it cancels gets Redis's error.
 pub fn shutdown(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    if args.len() == 2 && is(&args[1], "ABORT") {
+        return if persistence::abort_shutdown(ctx.server) {
+            Ok(ctx.reply.ok())
+        } else {
+            Err(CmdError::err("No shutdown in progress."))
+        };
+    }
     let (mut nosave, mut save, mut now, mut force) = (false, false, false, false);
     for a in &args[1..] {
         if is(a, "NOSAVE") {
@@ -148,8 +156,6 @@ pub fn shutdown(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
             now = true;
         } else if is(a, "FORCE") {
             force = true;
-        } else if is(a, "ABORT") {
-            return Err(CmdError::err("No shutdown in progress."));
         } else {
             return Err(CmdError::Syntax);
         }

@@ -488,7 +488,12 @@ pub fn info(server: &Server, out: &mut String) {
 /// everything written (writes are held back by then), asks every replica for its offset and
 /// waits up to `timeout` for them all to catch up, so that a replica promoted after the
 /// master is gone has its last writes; logs the ones still behind, as Redis does.
-pub fn wait_for_lagging_replicas(server: &Server, timeout: std::time::Duration) {
+/// `aborted` (SHUTDOWN ABORT) ends the wait early when it turns true.
+pub fn wait_for_lagging_replicas(
+    server: &Server,
+    timeout: std::time::Duration,
+    aborted: impl Fn() -> bool,
+) {
     let log = server.dbs.write_log();
     if server.replication.lagging(log.offset()).is_empty() {
         return;
@@ -498,6 +503,9 @@ pub fn wait_for_lagging_replicas(server: &Server, timeout: std::time::Duration) 
     tracing::info!("Waiting for replicas before shutting down.");
     let deadline = std::time::Instant::now() + timeout;
     loop {
+        if aborted() {
+            return;
+        }
         let lagging = server.replication.lagging(target);
         if lagging.is_empty() {
             return;
