@@ -1032,7 +1032,13 @@ impl Generator {
                         3 => args.push(self.pick(&["ASC", "DESC", "desc"])),
                         4 => args.push("alpha".into()),
                         5 => args.extend(["STORE".into(), self.key()]),
-                        _ => args.push(self.pick(&["FOO", "LIMIT", "BY"])),
+                        _ => {
+                            let junk = self.pick(&["FOO", "LIMIT", "BY"]);
+                            // A BY left last takes the step's trailing "extra" (see `step`),
+                            // if it gets one, as a pattern without `*`: unsorted.
+                            unordered |= junk == "BY";
+                            args.push(junk);
+                        }
                     }
                 }
                 (args, if unordered { Unordered } else { Exact })

@@ -447,6 +447,23 @@ fn sort_numeric_alpha_patterns_limit_and_store() -> anyhow::Result<()> {
                 nil(),
             ]),
         )?;
+        // Unsorted, DESC walks the list from its tail, LIMIT counting from there.
+        expect(
+            c,
+            "SORT l BY nosort DESC",
+            array(vec![bulk("10"), bulk("2"), bulk("1"), bulk("3")]),
+        )?;
+        expect(
+            c,
+            "SORT l BY nosort DESC LIMIT 1 2",
+            array(vec![bulk("2"), bulk("1")]),
+        )?;
+        expect(c, "SORT l BY nosort DESC STORE rev", int(4))?;
+        expect(
+            c,
+            "LRANGE rev 0 -1",
+            array(vec![bulk("10"), bulk("2"), bulk("1"), bulk("3")]),
+        )?;
         expect(c, "SORT l DESC STORE dst", int(4))?;
         expect(
             c,

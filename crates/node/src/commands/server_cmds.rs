@@ -560,15 +560,22 @@ pub fn command_getkeys(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
         return Err(CmdError::err("Invalid command specified"));
     };
     let cmd = sub.unwrap_or(top);
+    // Redis's order: a command without keys is refused before its arity is checked.
+    if matches!(cmd.keys, table::Keys::None) {
+        return Err(CmdError::err("The command has no key arguments"));
+    }
     if !cmd.arity_ok(cmd_args.len()) {
         return Err(CmdError::err(
             "Invalid number of arguments specified for command",
         ));
     }
     let mut idx = Vec::new();
-    cmd.key_indices(cmd_args, &mut idx);
+    cmd.key_indices_strict(cmd_args, &mut idx);
     if idx.is_empty() {
-        return Err(CmdError::err("The command has no key arguments"));
+        if cmd.has_flag(table::flag::NO_MANDATORY_KEYS) {
+            return Ok(ctx.reply.bulk_array(std::iter::empty::<&[u8]>()));
+        }
+        return Err(CmdError::err("Invalid arguments specified for command"));
     }
     Ok(ctx.reply.bulk_array(idx.iter().map(|&i| &cmd_args[i][..])))
 }

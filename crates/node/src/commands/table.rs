@@ -112,13 +112,54 @@ pub enum Find {
     Unknown,
 }
 
+/// C's `atoi` (glibc: `(int) strtol(s, NULL, 10)`): leading whitespace, a sign, the digits
+/// up to the first other byte; 0 without digits; out of `long` range saturates before the
+/// cast to `int` truncates. Redis's `genericGetKeys` reads `numkeys` this way.
+fn c_atoi(s: &[u8]) -> i32 {
+    let mut rest = s;
+    while let [b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r', tail @ ..] = rest {
+        rest = tail;
+    }
+    let negative = match rest {
+        [b'-', tail @ ..] => {
+            rest = tail;
+            true
+        }
+        [b'+', tail @ ..] => {
+            rest = tail;
+            false
+        }
+        _ => false,
+    };
+    let mut value: i64 = 0;
+    for &b in rest.iter().take_while(|b| b.is_ascii_digit()) {
+        let digit = i64::from(b - b'0');
+        value = if negative {
+            value.saturating_mul(10).saturating_sub(digit)
+        } else {
+            value.saturating_mul(10).saturating_add(digit)
+        };
+    }
+    value as i32
+}
+
+/// How a key spec fitted a command's arguments.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SpecFit {
+    Fits,
+    /// A `numkeys` count that is not a positive number or exceeds the arguments.
+    BadCount,
+    /// A range running past the arguments (or a spec that cannot be searched).
+    Misfit,
+}
+
 impl KeySpec {
-    /// Redis `getKeysUsingKeySpecs` for one spec; malformed counts find no keys.
-    fn find_keys(&self, args: &[Bytes], out: &mut Vec<usize>) {
+    /// Redis `getKeysUsingKeySpecs` for one spec: pushes the keys it finds when it fits.
+    fn find_keys(&self, args: &[Bytes], out: &mut Vec<usize>) -> SpecFit {
         let argc = args.len() as i64;
         let first = match self.begin {
             Begin::Index(first) => i64::from(first),
-            Begin::Unknown => return,
+            Begin::Unknown => return SpecFit::Misfit,
         };
         let (last, step) = match self.find {
             Find::Range {
@@ -142,38 +183,37 @@ impl KeySpec {
             } => {
                 let at = first + i64::from(keynumidx);
                 if at >= argc {
-                    return;
+                    return SpecFit::BadCount;
                 }
-                let Some(n) = numeric::parse_i64(&args[at as usize]) else {
-                    return;
-                };
+                let n = i64::from(c_atoi(&args[at as usize]));
                 if n <= 0 {
-                    return;
+                    return SpecFit::BadCount;
                 }
                 let start = first + i64::from(firstkey);
                 let step = i64::from(keystep);
                 let last = start + (n - 1) * step;
                 if last >= argc {
-                    return;
+                    return SpecFit::BadCount;
                 }
                 let mut i = start;
                 while i <= last {
                     out.push(i as usize);
                     i += step;
                 }
-                return;
+                return SpecFit::Fits;
             }
-            Find::Unknown => return,
+            Find::Unknown => return SpecFit::Misfit,
         };
         // Redis: a spec that runs past the arguments finds nothing (the command reports it).
         if last >= argc || last < first {
-            return;
+            return SpecFit::Misfit;
         }
         let mut i = first;
         while i <= last {
             out.push(i as usize);
             i += step.max(1);
         }
+        SpecFit::Fits
     }
 }
 
@@ -212,14 +252,38 @@ impl Command {
         self.flags & f != 0
     }
 
-    /// Indices of the key arguments in `args` (Redis `getKeysFromCommand`).
+    /// Indices of the key arguments in `args` (Redis `getKeysFromCommand`), which the
+    /// command's slots are routed and locked by. A `numkeys` count that does not fit leaves
+    /// the command keyless, its store key included (Redis's `genericGetKeys`: the command
+    /// then fails on the count without touching a key). A spec whose range runs past the
+    /// arguments (PFMERGE's sources when there are none) drops only its own keys, so that
+    /// what the command does touch is locked; Redis would route such a command as keyless.
     pub fn key_indices(&self, args: &[Bytes], out: &mut Vec<usize>) {
+        self.find_key_indices(args, out, false);
+    }
+
+    /// COMMAND GETKEYS: like [`Self::key_indices`], but any spec that does not fit leaves
+    /// no keys at all, as Redis's non-partial key-spec search does.
+    pub fn key_indices_strict(&self, args: &[Bytes], out: &mut Vec<usize>) {
+        self.find_key_indices(args, out, true);
+    }
+
+    fn find_key_indices(&self, args: &[Bytes], out: &mut Vec<usize>, strict: bool) {
         out.clear();
         let (first, last, step) = match self.keys {
             Keys::None => return,
             Keys::Range { first, last, step } => (first, last, step),
             Keys::Specs { specs, .. } => {
-                specs.iter().for_each(|s| s.find_keys(args, out));
+                for spec in specs {
+                    match spec.find_keys(args, out) {
+                        SpecFit::Fits => {}
+                        SpecFit::Misfit if !strict => {}
+                        SpecFit::BadCount | SpecFit::Misfit => {
+                            out.clear();
+                            return;
+                        }
+                    }
+                }
                 return;
             }
             Keys::Custom { find, .. } => {
@@ -3259,7 +3323,7 @@ pub static COMMANDS: &[Command] = &[
             ),
             cmd!(
                 "getkeys",
-                -3,
+                -4,
                 LOADING | STALE,
                 NOKEYS,
                 ["slow", "connection"],
@@ -4184,5 +4248,41 @@ mod tests {
         assert_eq!(out, vec![1, 2, 3]);
         lookup(b"ping").unwrap().key_indices(&args(2), &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_count_that_does_not_fit_leaves_the_command_keyless_as_redis() {
+        let mut out = Vec::new();
+        let keys = |words: &str, out: &mut Vec<usize>| {
+            let args: Vec<Bytes> = words
+                .split(' ')
+                .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+                .collect();
+            lookup(&args[0]).unwrap().key_indices(&args, out);
+        };
+        keys("zunionstore d 2 a b", &mut out);
+        assert_eq!(out, vec![1, 3, 4]);
+        // Too many, zero, negative or no count: no keys at all, the store key included.
+        for bad in ["9", "0", "-1", "x", "99999999999"] {
+            keys(&format!("zdiffstore d {bad} a b"), &mut out);
+            assert!(out.is_empty(), "numkeys {bad}: {out:?}");
+        }
+        // Redis reads the count with atoi: trailing junk and leading blanks are ignored.
+        keys("zunionstore d 1abc a", &mut out);
+        assert_eq!(out, vec![1, 3]);
+        keys("lmpop 2x a b left", &mut out);
+        assert_eq!(out, vec![2, 3]);
+    }
+
+    #[test]
+    fn c_atoi_reads_as_glibc_does() {
+        assert_eq!(c_atoi(b"12"), 12);
+        assert_eq!(c_atoi(b" \t+7x"), 7);
+        assert_eq!(c_atoi(b"-3"), -3);
+        assert_eq!(c_atoi(b"abc"), 0);
+        assert_eq!(c_atoi(b""), 0);
+        // strtol saturates at LONG_MAX; the cast to int keeps its low 32 bits.
+        assert_eq!(c_atoi(b"99999999999999999999"), -1);
+        assert_eq!(c_atoi(b"4294967297"), 1);
     }
 }

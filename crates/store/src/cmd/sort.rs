@@ -141,6 +141,11 @@ fn elements(e: &Entry, o: &Options) -> Result<Vec<Vec<u8>>, CmdError> {
         ValueType::List => {
             let mut out = Vec::new();
             ListRef::of(e)?.for_each(|v| out.push(v.to_vec()));
+            // Unsorted, a list keeps its order, reversed by DESC (Redis walks it from the
+            // tail then), as a sorted set does.
+            if o.dontsort && o.desc {
+                out.reverse();
+            }
             out
         }
         ValueType::Set => SetRef::of(e)?.members(),
