@@ -275,13 +275,20 @@ impl From<config::ShutdownOnSignal> for ShutdownFlags {
 /// shutdown was aborted, or the save failed without `force`: writes resume and the server
 /// stays up, as in Redis, so the data that could not be saved is not lost with the process.
 pub fn prepare_for_shutdown(server: &Arc<Server>, flags: ShutdownFlags) -> Result<(), ()> {
+    let progress = &server.shutdown_progress;
+    if !progress.begin() {
+        // Another SHUTDOWN (or a signal's) is under way: as in Redis, this one shares its
+        // fate, ending with the process or failing when that one fails or is aborted.
+        while progress.in_progress() {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        return Err(());
+    }
     tracing::warn!("User requested shutdown...");
     let (rules, replica_wait) = {
         let cfg = server.config.read();
         (!cfg.save.is_empty(), u64::from(cfg.shutdown_timeout))
     };
-    let progress = &server.shutdown_progress;
-    progress.begin();
     if !flags.now && replica_wait > 0 {
         progress.begin_replica_wait();
         crate::replication::wait_for_lagging_replicas(

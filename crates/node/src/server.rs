@@ -140,10 +140,13 @@ const REPLICA_WAIT_RUNNING: u8 = 1;
 const REPLICA_WAIT_ABORTED: u8 = 2;
 
 impl ShutdownProgress {
-    /// A shutdown starts: writes wait.
-    pub fn begin(&self) {
-        self.in_progress.store(true, Ordering::Release);
+    /// A shutdown starts: writes wait. False when one is already under way.
+    pub fn begin(&self) -> bool {
+        if self.in_progress.swap(true, Ordering::AcqRel) {
+            return false;
+        }
         self.writes_paused.store(true, Ordering::Release);
+        true
     }
 
     pub fn in_progress(&self) -> bool {

@@ -1723,12 +1723,18 @@ fn shutdown_abort_cancels_the_wait_for_a_lagging_replica_as_redis() -> anyhow::R
             drop(stopped);
             return Ok(());
         }
+        // A second SHUTDOWN meanwhile shares the first one's fate.
+        let mut m2 = master.client()?;
+        m2.send_raw(&encode_command(&["SHUTDOWN", "NOSAVE"]))?;
+        std::thread::sleep(Duration::from_millis(100));
         expect(&mut c, "SHUTDOWN ABORT", ok())?;
-        let reply = m.read_frame()?;
-        ensure!(
-            reply == err("ERR Errors trying to SHUTDOWN. Check logs."),
-            "{kind:?}: the aborted SHUTDOWN got {reply:?}"
-        );
+        for client in [&mut m, &mut m2] {
+            let reply = client.read_frame()?;
+            ensure!(
+                reply == err("ERR Errors trying to SHUTDOWN. Check logs."),
+                "{kind:?}: an aborted SHUTDOWN got {reply:?}"
+            );
+        }
         expect(&mut c, "SET k v3", ok())?;
         expect(&mut m, "GET k", bulk("v3"))?;
         expect(
