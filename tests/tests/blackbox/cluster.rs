@@ -328,7 +328,9 @@ fn routing_errors_and_commands_refused_in_cluster_mode() -> anyhow::Result<()> {
 /// A `numkeys` count that does not fit (too large, zero, not a number) leaves a command
 /// keyless for routing, its store key included, as Redis's `genericGetKeys` does: queued in
 /// MULTI next to keys of one slot it is no CROSSSLOT, and EXEC runs it (to its error).
-/// COMMAND GETKEYS answers as Redis for such counts and for commands without keys.
+/// COMMAND GETKEYS and GETKEYSANDFLAGS answer as Redis for such counts (a count only atoi
+/// reads lists the store key last, without flags) and for commands without keys, and give
+/// SET and BITFIELD the flags their arguments call for.
 #[test]
 fn a_misfit_numkeys_count_routes_as_keyless_as_redis() -> anyhow::Result<()> {
     let mut p = Pair::start()?;
@@ -357,6 +359,21 @@ fn a_misfit_numkeys_count_routes_as_keyless_as_redis() -> anyhow::Result<()> {
         "COMMAND GETKEYS get a b",
         "COMMAND GETKEYS get",
         "COMMAND GETKEYS sort k store d",
+        "COMMAND GETKEYS zunionstore d 1abc a",
+        "COMMAND GETKEYSANDFLAGS set k v",
+        "COMMAND GETKEYSANDFLAGS set k v get",
+        "COMMAND GETKEYSANDFLAGS bitfield k get u8 0 overflow sat get u8 1",
+        "COMMAND GETKEYSANDFLAGS bitfield k get u8",
+        "COMMAND GETKEYSANDFLAGS bitfield k set u8 0 1",
+        "COMMAND GETKEYSANDFLAGS sort k store d",
+        "COMMAND GETKEYSANDFLAGS zunionstore d 2 a b",
+        "COMMAND GETKEYSANDFLAGS zunionstore d 2x a b",
+        "COMMAND GETKEYSANDFLAGS blmpop 0 1x a left",
+        "COMMAND GETKEYSANDFLAGS lmove a b left right",
+        "COMMAND GETKEYSANDFLAGS pfmerge d",
+        "COMMAND GETKEYSANDFLAGS del a b",
+        "COMMAND GETKEYSANDFLAGS ping",
+        "COMMAND INFO command|getkeysandflags",
     ] {
         // Not `same`: it asks for the node id, which MULTI would queue.
         let args: Vec<&str> = line.split_whitespace().collect();

@@ -554,7 +554,8 @@ pub fn command_list(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(ctx.reply.bulk_array(names.iter().map(|n| n.as_bytes())))
 }
 
-pub fn command_getkeys(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+/// COMMAND GETKEYS and GETKEYSANDFLAGS (`with_flags`).
+fn command_keys(ctx: &mut CallCtx<'_>, args: &[Bytes], with_flags: bool) -> CmdResult {
     let cmd_args = &args[2..];
     let Some((top, sub)) = table::resolve(cmd_args) else {
         return Err(CmdError::err("Invalid command specified"));
@@ -569,15 +570,34 @@ pub fn command_getkeys(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
             "Invalid number of arguments specified for command",
         ));
     }
-    let mut idx = Vec::new();
-    cmd.key_indices_strict(cmd_args, &mut idx);
-    if idx.is_empty() {
-        if cmd.has_flag(table::flag::NO_MANDATORY_KEYS) {
-            return Ok(ctx.reply.bulk_array(std::iter::empty::<&[u8]>()));
-        }
+    let keys = cmd.keys_with_flags(cmd_args);
+    if keys.is_empty() && !cmd.has_flag(table::flag::NO_MANDATORY_KEYS) {
         return Err(CmdError::err("Invalid arguments specified for command"));
     }
-    Ok(ctx.reply.bulk_array(idx.iter().map(|&i| &cmd_args[i][..])))
+    if !with_flags {
+        return Ok(ctx
+            .reply
+            .bulk_array(keys.iter().map(|&(i, _)| &cmd_args[i][..])));
+    }
+    let reply = &mut ctx.reply;
+    let mut written = reply.array(keys.len());
+    for (i, flags) in keys {
+        let _ = reply.array(2);
+        let _ = reply.bulk(&cmd_args[i]);
+        written = reply.array(flags.len());
+        for flag in flags {
+            written = reply.simple(flag.as_bytes());
+        }
+    }
+    Ok(written)
+}
+
+pub fn command_getkeys(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    command_keys(ctx, args, false)
+}
+
+pub fn command_getkeysandflags(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
+    command_keys(ctx, args, true)
 }
 
 pub fn command_help(ctx: &mut CallCtx<'_>, _args: &[Bytes]) -> CmdResult {

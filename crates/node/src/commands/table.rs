@@ -153,7 +153,47 @@ enum SpecFit {
     Misfit,
 }
 
+/// SET's key flags (Redis `setGetKeys`): with GET it reads the old value too.
+fn set_key_flags(args: &[Bytes]) -> &'static [&'static str] {
+    if args.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get")) {
+        &["RW", "access", "update"]
+    } else {
+        &["OW", "update"]
+    }
+}
+
+/// BITFIELD's key flags (Redis `bitfieldGetKeys`): read-only when every operation is a
+/// whole GET (or OVERFLOW); a SET, an INCRBY or anything malformed counts as a write.
+fn bitfield_key_flags(args: &[Bytes]) -> &'static [&'static str] {
+    let mut i = 2;
+    while i < args.len() {
+        let remaining = args.len() - i - 1;
+        let op = &args[i];
+        if op.eq_ignore_ascii_case(b"get") && remaining >= 2 {
+            i += 3;
+        } else if op.eq_ignore_ascii_case(b"overflow") && remaining >= 1 {
+            i += 2;
+        } else {
+            return &["RW", "access", "update"];
+        }
+    }
+    &["RO", "access"]
+}
+
 impl KeySpec {
+    /// A `numkeys` count that C's atoi reads but Redis's strict parse does not (`1abc`).
+    fn count_is_lenient(&self, args: &[Bytes]) -> bool {
+        let (Begin::Index(first), Find::KeyNum { keynumidx, .. }) = (&self.begin, &self.find)
+        else {
+            return false;
+        };
+        let at = i64::from(*first) + i64::from(*keynumidx);
+        usize::try_from(at)
+            .ok()
+            .and_then(|at| args.get(at))
+            .is_some_and(|count| numeric::parse_i64(count).is_none())
+    }
+
     /// Redis `getKeysUsingKeySpecs` for one spec: pushes the keys it finds when it fits.
     fn find_keys(&self, args: &[Bytes], out: &mut Vec<usize>) -> SpecFit {
         let argc = args.len() as i64;
@@ -259,16 +299,6 @@ impl Command {
     /// arguments (PFMERGE's sources when there are none) drops only its own keys, so that
     /// what the command does touch is locked; Redis would route such a command as keyless.
     pub fn key_indices(&self, args: &[Bytes], out: &mut Vec<usize>) {
-        self.find_key_indices(args, out, false);
-    }
-
-    /// COMMAND GETKEYS: like [`Self::key_indices`], but any spec that does not fit leaves
-    /// no keys at all, as Redis's non-partial key-spec search does.
-    pub fn key_indices_strict(&self, args: &[Bytes], out: &mut Vec<usize>) {
-        self.find_key_indices(args, out, true);
-    }
-
-    fn find_key_indices(&self, args: &[Bytes], out: &mut Vec<usize>, strict: bool) {
         out.clear();
         let (first, last, step) = match self.keys {
             Keys::None => return,
@@ -276,9 +306,8 @@ impl Command {
             Keys::Specs { specs, .. } => {
                 for spec in specs {
                     match spec.find_keys(args, out) {
-                        SpecFit::Fits => {}
-                        SpecFit::Misfit if !strict => {}
-                        SpecFit::BadCount | SpecFit::Misfit => {
+                        SpecFit::Fits | SpecFit::Misfit => {}
+                        SpecFit::BadCount => {
                             out.clear();
                             return;
                         }
@@ -299,6 +328,72 @@ impl Command {
             out.push(i as usize);
             i += step.max(1);
         }
+    }
+
+    /// COMMAND GETKEYS and GETKEYSANDFLAGS (Redis `getKeysFromCommandWithSpecs`): each key
+    /// argument with the flags of the key spec that found it. Any spec that does not fit
+    /// leaves none, as Redis's non-partial search does, except that a `numkeys` count
+    /// only C's atoi reads (`1abc`) is read by Redis's fallback, `genericGetKeys`: the
+    /// counted keys, then the store key, without flags. SET's and BITFIELD's flags depend on
+    /// their arguments (their specs say `variable_flags`), as Redis's `setGetKeys` and
+    /// `bitfieldGetKeys` decide them.
+    pub fn keys_with_flags(&self, args: &[Bytes]) -> Vec<(usize, &'static [&'static str])> {
+        let mut out = Vec::new();
+        match self.keys {
+            Keys::None => {}
+            Keys::Range { .. } => {
+                let flags = match self.name {
+                    "set" => set_key_flags(args),
+                    "bitfield" => bitfield_key_flags(args),
+                    _ => self.key_flags,
+                };
+                let mut indices = Vec::new();
+                self.key_indices(args, &mut indices);
+                out.extend(indices.into_iter().map(|i| (i, flags)));
+            }
+            Keys::Specs { specs, .. } => {
+                let mut found = Vec::new();
+                let mut lenient = false;
+                for spec in specs {
+                    let from = found.len();
+                    if spec.find_keys(args, &mut found) != SpecFit::Fits {
+                        return Vec::new();
+                    }
+                    lenient |= spec.count_is_lenient(args);
+                    out.extend(found[from..].iter().map(|&i| (i, spec.flags)));
+                }
+                if lenient {
+                    // genericGetKeys: the counted keys first, the store key (found by a spec
+                    // before the count's) last, no flags.
+                    let store: Vec<usize> = specs
+                        .iter()
+                        .take_while(|s| !matches!(s.find, Find::KeyNum { .. }))
+                        .flat_map(|s| {
+                            let mut v = Vec::new();
+                            s.find_keys(args, &mut v);
+                            v
+                        })
+                        .collect();
+                    let counted = found.iter().filter(|i| !store.contains(i));
+                    out = counted.chain(store.iter()).map(|&i| (i, &[][..])).collect();
+                }
+            }
+            Keys::Custom { find, specs, .. } => {
+                // SORT: the sorted key, then the STORE key (the last spec's flags).
+                let mut indices = Vec::new();
+                find(args, &mut indices);
+                let (Some(first), Some(last)) = (specs.first(), specs.last()) else {
+                    return out;
+                };
+                out.extend(
+                    indices
+                        .iter()
+                        .enumerate()
+                        .map(|(n, &i)| (i, if n == 0 { first.flags } else { last.flags })),
+                );
+            }
+        }
+        out
     }
 
     /// (first, last, step) as COMMAND reports them.
@@ -3330,8 +3425,20 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "2.8.13",
-                "Extracts the key names from an arbitrary command.",
+                "Extract keys given a full Redis command",
                 Server(server_cmds::command_getkeys)
+            ),
+            cmd!(
+                "getkeysandflags",
+                -4,
+                LOADING | STALE,
+                NOKEYS,
+                ["slow", "connection"],
+                [],
+                "server",
+                "7.0.0",
+                "Extract keys and access flags given a full Redis command",
+                Server(server_cmds::command_getkeysandflags)
             ),
             cmd!(
                 "help",
