@@ -239,3 +239,67 @@ fn info_reports_instantaneous_ops_and_memory_peak() -> anyhow::Result<()> {
     ensure!(used > 0 && peak >= used, "{memory}");
     Ok(())
 }
+
+/// `COMMAND DOCS`'s name -> (summary, since, group) for every command and subcommand
+/// (`parent|sub`), from the RESP2 reply.
+fn command_docs(c: &mut Client) -> anyhow::Result<std::collections::BTreeMap<String, [String; 3]>> {
+    fn text(frame: &Frame) -> String {
+        match frame {
+            Frame::Bulk(b) | Frame::Simple(b) => String::from_utf8_lossy(b).into_owned(),
+            other => other.to_string(),
+        }
+    }
+    fn walk(
+        items: &[Frame],
+        out: &mut std::collections::BTreeMap<String, [String; 3]>,
+    ) -> anyhow::Result<()> {
+        for pair in items.chunks(2) {
+            let [name, Frame::Array(fields)] = pair else {
+                bail!("COMMAND DOCS entry {pair:?}");
+            };
+            let mut doc = [String::new(), String::new(), String::new()];
+            for field in fields.chunks(2) {
+                match text(&field[0]).as_str() {
+                    "summary" => doc[0] = text(&field[1]),
+                    "since" => doc[1] = text(&field[1]),
+                    "group" => doc[2] = text(&field[1]),
+                    "subcommands" => match &field[1] {
+                        Frame::Array(subs) => walk(subs, out)?,
+                        other => bail!("subcommands {other}"),
+                    },
+                    _ => {}
+                }
+            }
+            out.insert(text(name), doc);
+        }
+        Ok(())
+    }
+    let mut out = std::collections::BTreeMap::new();
+    match c.cmd(&["COMMAND", "DOCS"])? {
+        Frame::Array(items) => walk(&items, &mut out)?,
+        other => bail!("COMMAND DOCS answered {other}"),
+    }
+    Ok(out)
+}
+
+/// Every command Tessera has is documented by COMMAND DOCS with Redis 7.0's summary, version
+/// and group (the two 7.2 extras aside).
+#[test]
+fn command_docs_summaries_are_redis_ones() -> anyhow::Result<()> {
+    let redis = Server::start(ServerKind::Redis, &[])?;
+    let tessera = Server::start(ServerKind::Tessera, &[])?;
+    let want = command_docs(&mut redis.client()?)?;
+    let got = command_docs(&mut tessera.client()?)?;
+    let differ: Vec<String> = got
+        .iter()
+        .filter_map(|(name, doc)| match want.get(name) {
+            Some(w) if w == doc => None,
+            Some(w) => Some(format!("{name}: redis {w:?}, tessera {doc:?}")),
+            // From Redis 7.2, on purpose (compatibility.md).
+            None if name == "client|setinfo" || name == "cluster|myshardid" => None,
+            None => Some(format!("{name}: not a Redis 7.0 command")),
+        })
+        .collect();
+    ensure!(differ.is_empty(), "{}", differ.join("\n"));
+    Ok(())
+}

@@ -2434,7 +2434,7 @@ pub static COMMANDS: &[Command] = &[
         ["RO", "access"],
         "string",
         "1.0.0",
-        "Returns the string value of a key.",
+        "Get the value of a key",
         Data(s::get)
     ),
     cmd!(
@@ -2446,7 +2446,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "access", "update", "variable_flags"],
         "string",
         "1.0.0",
-        "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
+        "Set the string value of a key",
         Data(s::set)
     ),
     cmd!(
@@ -2458,7 +2458,7 @@ pub static COMMANDS: &[Command] = &[
         ["OW", "insert"],
         "string",
         "1.0.0",
-        "Set the string value of a key only when the key doesn't exist.",
+        "Set the value of a key, only if the key does not exist",
         Data(s::setnx)
     ),
     cmd!(
@@ -2470,7 +2470,7 @@ pub static COMMANDS: &[Command] = &[
         ["OW", "update"],
         "string",
         "2.0.0",
-        "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
+        "Set the value and expiration of a key",
         Data(s::setex)
     ),
     cmd!(
@@ -2482,7 +2482,7 @@ pub static COMMANDS: &[Command] = &[
         ["OW", "update"],
         "string",
         "2.6.0",
-        "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.",
+        "Set the value and expiration in milliseconds of a key",
         Data(s::psetex)
     ),
     cmd!(
@@ -2494,7 +2494,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "access", "update"],
         "string",
         "1.0.0",
-        "Returns the previous string value of a key after setting it to a new value.",
+        "Set the string value of a key and return its old value",
         Data(s::getset)
     ),
     cmd!(
@@ -2506,7 +2506,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "access", "delete"],
         "string",
         "6.2.0",
-        "Returns the string value of a key after deleting the key.",
+        "Get the value of a key and delete the key",
         Data(s::getdel)
     ),
     cmd!(
@@ -2518,7 +2518,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "access", "update"],
         "string",
         "6.2.0",
-        "Returns the string value of a key after setting its expiration time.",
+        "Get the value of a key and optionally set its expiration",
         Data(s::getex)
     ),
     cmd!(
@@ -2530,7 +2530,7 @@ pub static COMMANDS: &[Command] = &[
         ["RO", "access"],
         "string",
         "1.0.0",
-        "Atomically returns the string values of one or more keys.",
+        "Get the values of all the given keys",
         Data(s::mget)
     ),
     cmd!(
@@ -2542,7 +2542,7 @@ pub static COMMANDS: &[Command] = &[
         ["OW", "update"],
         "string",
         "1.0.1",
-        "Atomically creates or modifies the string values of one or more keys.",
+        "Set multiple keys to multiple values",
         Data(s::mset)
     ),
     cmd!(
@@ -2554,7 +2554,7 @@ pub static COMMANDS: &[Command] = &[
         ["OW", "insert"],
         "string",
         "1.0.1",
-        "Atomically modifies the string values of one or more keys only when all keys don't exist.",
+        "Set multiple keys to multiple values, only if none of the keys exist",
         Data(s::msetnx)
     ),
     cmd!(
@@ -2566,7 +2566,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "insert"],
         "string",
         "2.0.0",
-        "Appends a string to the value of a key. Creates the key if it doesn't exist.",
+        "Append a value to a key",
         Data(s::append)
     ),
     cmd!(
@@ -2578,7 +2578,7 @@ pub static COMMANDS: &[Command] = &[
         ["RO"],
         "string",
         "2.2.0",
-        "Returns the length of a string value.",
+        "Get the length of the value stored in a key",
         Data(s::strlen)
     ),
     cmd!(
@@ -2590,7 +2590,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "access", "update"],
         "string",
         "1.0.0",
-        "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
+        "Increment the integer value of a key by one",
         Data(s::incr)
     ),
     cmd!(
@@ -2602,7 +2602,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "access", "update"],
         "string",
         "1.0.0",
-        "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
+        "Decrement the integer value of a key by one",
         Data(s::decr)
     ),
     cmd!(
@@ -2614,7 +2614,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "access", "update"],
         "string",
         "1.0.0",
-        "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+        "Increment the integer value of a key by the given amount",
         Data(s::incrby)
     ),
     cmd!(
@@ -2626,7 +2626,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "access", "update"],
         "string",
         "1.0.0",
-        "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
+        "Decrement the integer value of a key by the given number",
         Data(s::decrby)
     ),
     cmd!(
@@ -2638,7 +2638,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "access", "update"],
         "string",
         "2.6.0",
-        "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+        "Increment the float value of a key by the given amount",
         Data(s::incrbyfloat)
     ),
     cmd!(
@@ -2650,7 +2650,7 @@ pub static COMMANDS: &[Command] = &[
         ["RO", "access"],
         "string",
         "2.4.0",
-        "Returns a substring of the string stored at a key.",
+        "Get a substring of the string stored at a key",
         Data(s::getrange)
     ),
     cmd!(
@@ -2662,7 +2662,7 @@ pub static COMMANDS: &[Command] = &[
         ["RO", "access"],
         "string",
         "1.0.0",
-        "Returns a substring from a string value.",
+        "Get a substring of the string stored at a key",
         Data(s::getrange)
     ),
     cmd!(
@@ -2674,7 +2674,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "update"],
         "string",
         "2.2.0",
-        "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
+        "Overwrite part of a string at key starting at the specified offset",
         Data(s::setrange)
     ),
     cmd!(
@@ -2686,7 +2686,7 @@ pub static COMMANDS: &[Command] = &[
         ["RO", "access"],
         "string",
         "7.0.0",
-        "Finds the longest common substring.",
+        "Find longest common substring",
         Data(s::lcs)
     ),
     // Generic keyspace.
@@ -2699,7 +2699,7 @@ pub static COMMANDS: &[Command] = &[
         ["RM", "delete"],
         "generic",
         "1.0.0",
-        "Deletes one or more keys.",
+        "Delete a key",
         Data(k::del)
     ),
     cmd!(
@@ -2711,7 +2711,7 @@ pub static COMMANDS: &[Command] = &[
         ["RM", "delete"],
         "generic",
         "4.0.0",
-        "Asynchronously deletes one or more keys.",
+        "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
         Data(k::del)
     ),
     cmd!(
@@ -2723,7 +2723,7 @@ pub static COMMANDS: &[Command] = &[
         ["RO"],
         "generic",
         "1.0.0",
-        "Determines whether one or more keys exist.",
+        "Determine if a key exists",
         Data(k::exists)
     ),
     cmd!(
@@ -2735,7 +2735,7 @@ pub static COMMANDS: &[Command] = &[
         ["RO"],
         "generic",
         "3.2.1",
-        "Returns the number of existing keys out of those specified after updating the time they were last accessed.",
+        "Alters the last access time of a key(s). Returns the number of existing keys specified.",
         Data(k::touch)
     ),
     cmd!(
@@ -2747,7 +2747,7 @@ pub static COMMANDS: &[Command] = &[
         ["RO"],
         "generic",
         "1.0.0",
-        "Determines the type of value stored at a key.",
+        "Determine the type stored at key",
         Data(k::type_)
     ),
     cmd!(
@@ -2759,7 +2759,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "access", "delete"],
         "generic",
         "1.0.0",
-        "Renames a key and overwrites the destination.",
+        "Rename a key",
         Data(k::rename)
     ),
     cmd!(
@@ -2771,7 +2771,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "access", "delete"],
         "generic",
         "1.0.0",
-        "Renames a key only when the target key name doesn't exist.",
+        "Rename a key, only if the new key does not exist",
         Data(k::renamenx)
     ),
     cmd!(
@@ -2783,7 +2783,7 @@ pub static COMMANDS: &[Command] = &[
         ["RO", "access"],
         "generic",
         "6.2.0",
-        "Copies the value of a key to a new key.",
+        "Copy a key",
         DataUnlocked(k::copy)
     ),
     cmd!(
@@ -2795,7 +2795,7 @@ pub static COMMANDS: &[Command] = &[
         ["RO", "access"],
         "generic",
         "2.6.0",
-        "Returns a serialized representation of the value stored at a key.",
+        "Return a serialized version of the value stored at the specified key.",
         Data(dump::dump)
     ),
     cmd!(
@@ -2807,7 +2807,7 @@ pub static COMMANDS: &[Command] = &[
         ["OW", "update"],
         "generic",
         "2.6.0",
-        "Creates a key from the serialized representation of a value.",
+        "Create a key using the provided serialized value, previously obtained using DUMP.",
         Data(dump::restore)
     ),
     cmd!(
@@ -2819,7 +2819,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "access", "delete"],
         "generic",
         "1.0.0",
-        "Moves a key to another database.",
+        "Move a key to another database",
         DataUnlocked(k::move_)
     ),
     cmd!(
@@ -2831,7 +2831,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "server",
         "4.0.0",
-        "Swaps two Redis databases.",
+        "Swaps two Redis databases",
         DataUnlocked(k::swapdb)
     ),
     cmd!(
@@ -2843,7 +2843,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "update"],
         "generic",
         "1.0.0",
-        "Sets the expiration time of a key in seconds.",
+        "Set a key's time to live in seconds",
         Data(k::expire)
     ),
     cmd!(
@@ -2855,7 +2855,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "update"],
         "generic",
         "2.6.0",
-        "Sets the expiration time of a key in milliseconds.",
+        "Set a key's time to live in milliseconds",
         Data(k::pexpire)
     ),
     cmd!(
@@ -2867,7 +2867,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "update"],
         "generic",
         "1.2.0",
-        "Sets the expiration time of a key to a Unix timestamp.",
+        "Set the expiration for a key as a UNIX timestamp",
         Data(k::expireat)
     ),
     cmd!(
@@ -2879,7 +2879,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "update"],
         "generic",
         "2.6.0",
-        "Sets the expiration time of a key to a Unix milliseconds timestamp.",
+        "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
         Data(k::pexpireat)
     ),
     cmd!(
@@ -2891,7 +2891,7 @@ pub static COMMANDS: &[Command] = &[
         ["RO", "access"],
         "generic",
         "7.0.0",
-        "Returns the expiration time of a key as a Unix timestamp.",
+        "Get the expiration Unix timestamp for a key",
         Data(k::expiretime)
     ),
     cmd!(
@@ -2903,7 +2903,7 @@ pub static COMMANDS: &[Command] = &[
         ["RO", "access"],
         "generic",
         "7.0.0",
-        "Returns the expiration time of a key as a Unix milliseconds timestamp.",
+        "Get the expiration Unix timestamp for a key in milliseconds",
         Data(k::pexpiretime)
     ),
     cmd!(
@@ -2915,7 +2915,7 @@ pub static COMMANDS: &[Command] = &[
         ["RO", "access"],
         "generic",
         "1.0.0",
-        "Returns the expiration time in seconds of a key.",
+        "Get the time to live for a key in seconds",
         Data(k::ttl)
     ),
     cmd!(
@@ -2927,7 +2927,7 @@ pub static COMMANDS: &[Command] = &[
         ["RO", "access"],
         "generic",
         "2.6.0",
-        "Returns the expiration time in milliseconds of a key.",
+        "Get the time to live for a key in milliseconds",
         Data(k::pttl)
     ),
     cmd!(
@@ -2939,7 +2939,7 @@ pub static COMMANDS: &[Command] = &[
         ["RW", "update"],
         "generic",
         "2.2.0",
-        "Removes the expiration time of a key.",
+        "Remove the expiration from a key",
         Data(k::persist)
     ),
     cmd!(
@@ -2951,7 +2951,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "generic",
         "1.0.0",
-        "Returns all key names that match a pattern.",
+        "Find all keys matching the given pattern",
         DataUnlocked(k::keys)
     ),
     cmd!(
@@ -2963,7 +2963,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "generic",
         "2.8.0",
-        "Iterates over the key names in the database.",
+        "Incrementally iterate the keys space",
         DataUnlocked(k::scan)
     ),
     cmd!(
@@ -2975,7 +2975,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "generic",
         "1.0.0",
-        "Returns a random key name from the database.",
+        "Return a random key from the keyspace",
         DataUnlocked(k::randomkey)
     ),
     cmd!(
@@ -2987,7 +2987,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "server",
         "1.0.0",
-        "Returns the number of keys in the database.",
+        "Return the number of keys in the selected database",
         DataUnlocked(k::dbsize)
     ),
     cmd!(
@@ -2999,7 +2999,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "server",
         "1.0.0",
-        "Remove all keys from the current database.",
+        "Remove all keys from the current database",
         DataUnlocked(k::flushdb)
     ),
     cmd!(
@@ -3011,7 +3011,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "server",
         "1.0.0",
-        "Removes all keys from all databases.",
+        "Remove all keys from all databases",
         Server(server_cmds::flushall)
     ),
     container!(
@@ -3020,7 +3020,7 @@ pub static COMMANDS: &[Command] = &[
         ["slow"],
         "generic",
         "2.2.3",
-        "A container for object introspection commands.",
+        "A container for object introspection commands",
         &[
             cmd!(
                 "encoding",
@@ -3031,7 +3031,7 @@ pub static COMMANDS: &[Command] = &[
                 ["RO"],
                 "generic",
                 "2.2.3",
-                "Returns the internal encoding of a Redis object.",
+                "Inspect the internal encoding of a Redis object",
                 Data(k::object)
             ),
             cmd!(
@@ -3043,7 +3043,7 @@ pub static COMMANDS: &[Command] = &[
                 ["RO"],
                 "generic",
                 "4.0.0",
-                "Returns the logarithmic access frequency counter of a Redis object.",
+                "Get the logarithmic access frequency counter of a Redis object",
                 Data(k::object)
             ),
             cmd!(
@@ -3055,7 +3055,7 @@ pub static COMMANDS: &[Command] = &[
                 ["RO"],
                 "generic",
                 "2.2.3",
-                "Returns the time since the last access to a Redis object.",
+                "Get the time since a Redis object was last accessed",
                 Data(k::object)
             ),
             cmd!(
@@ -3067,7 +3067,7 @@ pub static COMMANDS: &[Command] = &[
                 ["RO"],
                 "generic",
                 "2.2.3",
-                "Returns the reference count of a value of a key.",
+                "Get the number of references to the value of the key",
                 Data(k::object)
             ),
             cmd!(
@@ -3079,7 +3079,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "generic",
                 "6.2.0",
-                "Returns helpful text about the different subcommands.",
+                "Show helpful text about the different subcommands",
                 Server(server_cmds::object_help)
             ),
         ]
@@ -3094,7 +3094,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "connection",
         "1.0.0",
-        "Returns the server's liveliness response.",
+        "Ping the server",
         Server(connection_cmds::ping)
     ),
     cmd!(
@@ -3106,7 +3106,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "connection",
         "1.0.0",
-        "Returns the given string.",
+        "Echo the given string",
         Server(connection_cmds::echo)
     ),
     cmd!(
@@ -3118,7 +3118,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "connection",
         "6.0.0",
-        "Handshakes with the Redis server.",
+        "Handshake with Redis",
         Server(connection_cmds::hello)
     ),
     cmd!(
@@ -3130,7 +3130,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "connection",
         "1.0.0",
-        "Authenticates the connection.",
+        "Authenticate to the server",
         Server(connection_cmds::auth)
     ),
     cmd!(
@@ -3142,7 +3142,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "connection",
         "1.0.0",
-        "Changes the selected database.",
+        "Change the selected database for the current connection",
         Server(connection_cmds::select)
     ),
     cmd!(
@@ -3154,7 +3154,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "connection",
         "1.0.0",
-        "Closes the connection.",
+        "Close the connection",
         Server(connection_cmds::quit)
     ),
     cmd!(
@@ -3166,7 +3166,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "connection",
         "6.2.0",
-        "Resets the connection.",
+        "Reset the connection",
         Server(connection_cmds::reset)
     ),
     cmd!(
@@ -3178,7 +3178,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "cluster",
         "3.0.0",
-        "Signals that a cluster client is following an -ASK redirect.",
+        "Sent by cluster clients after an -ASK redirect",
         Server(cluster::asking)
     ),
     cmd!(
@@ -3190,7 +3190,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "cluster",
         "3.0.0",
-        "Enables read-only queries for a connection to a Redis Cluster replica node.",
+        "Enables read queries for a connection to a cluster replica node",
         Server(cluster::readonly)
     ),
     cmd!(
@@ -3202,7 +3202,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "cluster",
         "3.0.0",
-        "Enables read-write queries for a connection to a Reids Cluster replica node.",
+        "Disables read queries for a connection to a cluster replica node",
         Server(cluster::readwrite)
     ),
     container!(
@@ -3211,7 +3211,7 @@ pub static COMMANDS: &[Command] = &[
         ["slow"],
         "connection",
         "2.4.0",
-        "A container for client connection commands.",
+        "A container for client connection commands",
         &[
             cmd!(
                 "id",
@@ -3222,7 +3222,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "connection",
                 "5.0.0",
-                "Returns the unique client ID of the connection.",
+                "Returns the client ID for the current connection",
                 Server(connection_cmds::client_id)
             ),
             cmd!(
@@ -3234,7 +3234,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "connection",
                 "2.6.9",
-                "Sets the connection name.",
+                "Set the current connection name",
                 Server(connection_cmds::client_setname)
             ),
             cmd!(
@@ -3246,7 +3246,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "connection",
                 "2.6.9",
-                "Returns the name of the connection.",
+                "Get the current connection name",
                 Server(connection_cmds::client_getname)
             ),
             cmd!(
@@ -3258,7 +3258,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "connection",
                 "2.4.0",
-                "Lists open connections.",
+                "Get the list of client connections",
                 Server(connection_cmds::client_list)
             ),
             cmd!(
@@ -3270,7 +3270,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "connection",
                 "6.2.0",
-                "Returns information about the connection.",
+                "Returns information about the current client connection.",
                 Server(connection_cmds::client_info)
             ),
             cmd!(
@@ -3282,7 +3282,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "connection",
                 "2.4.0",
-                "Terminates open connections.",
+                "Kill the connection of a client",
                 Server(connection_cmds::client_kill)
             ),
             cmd!(
@@ -3306,7 +3306,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "connection",
                 "3.2.0",
-                "Instructs the server whether to reply to commands.",
+                "Instruct the server whether to reply to commands",
                 Server(connection_cmds::client_reply)
             ),
             cmd!(
@@ -3318,7 +3318,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "connection",
                 "7.0.0",
-                "Sets the client eviction mode of the connection.",
+                "Set client eviction mode for the current connection",
                 Server(connection_cmds::client_no_evict)
             ),
             cmd!(
@@ -3329,8 +3329,8 @@ pub static COMMANDS: &[Command] = &[
                 ["admin", "slow", "dangerous", "connection"],
                 [],
                 "connection",
-                "3.0.0",
-                "Suspends commands processing.",
+                "2.9.50",
+                "Stop processing commands from clients for some time",
                 Server(connection_cmds::client_pause)
             ),
             cmd!(
@@ -3342,7 +3342,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "connection",
                 "6.2.0",
-                "Resumes processing commands from paused clients.",
+                "Resume processing of clients that were paused",
                 Server(connection_cmds::client_unpause)
             ),
             cmd!(
@@ -3354,7 +3354,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "connection",
                 "5.0.0",
-                "Returns helpful text about the different subcommands.",
+                "Show helpful text about the different subcommands",
                 Server(connection_cmds::client_help)
             ),
         ]
@@ -3366,7 +3366,7 @@ pub static COMMANDS: &[Command] = &[
         ["slow", "connection"],
         "server",
         "2.8.13",
-        "Returns detailed information about all commands.",
+        "Get array of Redis command details",
         &[
             cmd!(
                 "count",
@@ -3377,7 +3377,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "2.8.13",
-                "Returns a count of commands.",
+                "Get total number of Redis commands",
                 Server(server_cmds::command_count)
             ),
             cmd!(
@@ -3389,7 +3389,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "2.8.13",
-                "Returns information about one, multiple or all commands.",
+                "Get array of specific Redis command details, or all when no argument is given.",
                 Server(server_cmds::command_info)
             ),
             cmd!(
@@ -3401,7 +3401,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "7.0.0",
-                "Returns documentary information about one, multiple or all commands.",
+                "Get array of specific Redis command documentation",
                 Server(server_cmds::command_docs)
             ),
             cmd!(
@@ -3413,7 +3413,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "7.0.0",
-                "Returns a list of command names.",
+                "Get an array of Redis command names",
                 Server(server_cmds::command_list)
             ),
             cmd!(
@@ -3449,7 +3449,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "5.0.0",
-                "Returns helpful text about the different subcommands.",
+                "Show helpful text about the different subcommands",
                 Server(server_cmds::command_help)
             ),
         ]
@@ -3460,7 +3460,7 @@ pub static COMMANDS: &[Command] = &[
         ["slow"],
         "server",
         "2.0.0",
-        "A container for server configuration commands.",
+        "A container for server configuration commands",
         &[
             cmd!(
                 "get",
@@ -3471,7 +3471,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "2.0.0",
-                "Returns the effective values of configuration parameters.",
+                "Get the values of configuration parameters",
                 Server(server_cmds::config_get)
             ),
             cmd!(
@@ -3483,7 +3483,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "2.0.0",
-                "Sets configuration parameters in-flight.",
+                "Set configuration parameters to the given values",
                 Server(server_cmds::config_set)
             ),
             cmd!(
@@ -3495,7 +3495,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "2.0.0",
-                "Resets the server's statistics.",
+                "Reset the stats returned by INFO",
                 Server(server_cmds::config_resetstat)
             ),
             cmd!(
@@ -3507,7 +3507,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "2.8.0",
-                "Persists the effective configuration to file.",
+                "Rewrite the configuration file with the in memory configuration",
                 Server(server_cmds::config_rewrite)
             ),
             cmd!(
@@ -3519,7 +3519,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "5.0.0",
-                "Returns helpful text about the different subcommands.",
+                "Show helpful text about the different subcommands",
                 Server(server_cmds::config_help)
             ),
         ]
@@ -3533,7 +3533,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "server",
         "1.0.0",
-        "Returns information and statistics about the server.",
+        "Get information and statistics about the server",
         Server(server_cmds::info)
     ),
     cmd!(
@@ -3545,7 +3545,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "server",
         "2.6.0",
-        "Returns the server time.",
+        "Return the current server time",
         Server(server_cmds::time)
     ),
     cmd!(
@@ -3557,7 +3557,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "server",
         "1.0.0",
-        "Synchronously saves the database(s) to disk.",
+        "Synchronously save the dataset to disk",
         Server(server_cmds::save)
     ),
     cmd!(
@@ -3653,7 +3653,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "server",
         "1.0.0",
-        "Asynchronously saves the database(s) to disk.",
+        "Asynchronously save the dataset to disk",
         Server(server_cmds::bgsave)
     ),
     cmd!(
@@ -3665,7 +3665,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "server",
         "1.0.0",
-        "Asynchronously rewrites the append-only file to disk.",
+        "Asynchronously rewrite the append-only file",
         Server(server_cmds::bgrewriteaof)
     ),
     cmd!(
@@ -3677,7 +3677,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "server",
         "1.0.0",
-        "Returns the Unix timestamp of the last successful save to disk.",
+        "Get the UNIX time stamp of the last successful save to disk",
         Server(server_cmds::lastsave)
     ),
     cmd!(
@@ -3689,7 +3689,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "server",
         "1.0.0",
-        "Synchronously saves the database(s) to disk and shuts down the Redis server.",
+        "Synchronously save the dataset to disk and then shut down the server",
         Server(server_cmds::shutdown)
     ),
     cmd!(
@@ -3701,7 +3701,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "server",
         "1.0.0",
-        "Listens for all requests received by the server in real-time.",
+        "Listen for all requests received by the server in real time",
         Server(server_cmds::monitor)
     ),
     cmd!(
@@ -3713,7 +3713,7 @@ pub static COMMANDS: &[Command] = &[
         [],
         "server",
         "1.0.0",
-        "A container for debugging commands.",
+        "A container for debugging commands",
         Server(server_cmds::debug)
     ),
     container!(
@@ -3722,7 +3722,7 @@ pub static COMMANDS: &[Command] = &[
         ["slow"],
         "server",
         "2.2.12",
-        "A container for slow log commands.",
+        "A container for slow log commands",
         &[
             cmd!(
                 "get",
@@ -3733,7 +3733,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "2.2.12",
-                "Returns the slow log's entries.",
+                "Get the slow log's entries",
                 Server(server_cmds::slowlog_get)
             ),
             cmd!(
@@ -3745,7 +3745,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "2.2.12",
-                "Returns the number of entries in the slow log.",
+                "Get the slow log's length",
                 Server(server_cmds::slowlog_len)
             ),
             cmd!(
@@ -3757,7 +3757,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "2.2.12",
-                "Clears all entries from the slow log.",
+                "Clear all entries from the slow log",
                 Server(server_cmds::slowlog_reset)
             ),
             cmd!(
@@ -3780,7 +3780,7 @@ pub static COMMANDS: &[Command] = &[
         ["slow"],
         "server",
         "2.8.13",
-        "A container for latency diagnostics commands.",
+        "A container for latency diagnostics commands",
         &[
             cmd!(
                 "doctor",
@@ -3791,7 +3791,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "2.8.13",
-                "Returns a human-readable latency analysis report.",
+                "Return a human readable latency analysis report.",
                 Server(server_cmds::latency_doctor)
             ),
             cmd!(
@@ -3803,7 +3803,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "2.8.13",
-                "Returns the latest latency samples for all events.",
+                "Return the latest latency samples for all events.",
                 Server(server_cmds::latency_latest)
             ),
             cmd!(
@@ -3815,7 +3815,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "2.8.13",
-                "Resets the latency data for one or more events.",
+                "Reset latency data for one or more events.",
                 Server(server_cmds::latency_reset)
             ),
             cmd!(
@@ -3827,7 +3827,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "2.8.13",
-                "Returns a latency graph for an event.",
+                "Return a latency graph for the event.",
                 Server(server_cmds::latency_graph)
             ),
             cmd!(
@@ -3839,7 +3839,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "2.8.13",
-                "Returns timestamp-latency samples for an event.",
+                "Return timestamp-latency samples for the event.",
                 Server(server_cmds::latency_history)
             ),
             cmd!(
@@ -3851,7 +3851,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "server",
                 "2.8.13",
-                "Returns helpful text about the different subcommands.",
+                "Show helpful text about the different subcommands.",
                 Server(server_cmds::latency_help)
             ),
         ]
@@ -3863,7 +3863,7 @@ pub static COMMANDS: &[Command] = &[
         ["slow"],
         "cluster",
         "3.0.0",
-        "A container for Redis Cluster commands.",
+        "A container for cluster commands",
         &[
             cmd!(
                 "keyslot",
@@ -3874,7 +3874,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Returns the hash slot for a key.",
+                "Returns the hash slot of the specified key",
                 Server(cluster::keyslot)
             ),
             cmd!(
@@ -3886,7 +3886,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Returns the number of keys in a hash slot.",
+                "Return the number of local keys in the specified hash slot",
                 Server(cluster::countkeysinslot)
             ),
             cmd!(
@@ -3898,7 +3898,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Returns the key names in a hash slot.",
+                "Return local key names in the specified hash slot",
                 Server(cluster::getkeysinslot)
             ),
             cmd!(
@@ -3910,7 +3910,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Returns the ID of a node.",
+                "Return the node id",
                 Server(cluster::myid)
             ),
             cmd!(
@@ -3922,7 +3922,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Returns information about the state of a node.",
+                "Provides info about Redis Cluster node state",
                 Server(cluster::info)
             ),
             cmd!(
@@ -3934,7 +3934,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Returns the cluster configuration for a node.",
+                "Get Cluster config for the node",
                 Server(cluster::nodes)
             ),
             cmd!(
@@ -3946,7 +3946,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Returns the mapping of cluster slots to nodes.",
+                "Get array of Cluster slot to node mappings",
                 Server(cluster::slots)
             ),
             cmd!(
@@ -3958,7 +3958,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "7.0.0",
-                "Returns the mapping of cluster slots to shards.",
+                "Get array of cluster slots to node mappings",
                 Server(cluster::shards)
             ),
             cmd!(
@@ -3970,7 +3970,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Assigns new hash slots to a node.",
+                "Assign new hash slots to receiving node",
                 Server(cluster::addslots)
             ),
             cmd!(
@@ -3982,7 +3982,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "7.0.0",
-                "Assigns new hash slot ranges to a node.",
+                "Assign new hash slots to receiving node",
                 Server(cluster::addslotsrange)
             ),
             cmd!(
@@ -3994,7 +3994,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Sets hash slots as unbound for a node.",
+                "Set hash slots as unbound in receiving node",
                 Server(cluster::delslots)
             ),
             cmd!(
@@ -4006,7 +4006,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "7.0.0",
-                "Sets hash slot ranges as unbound for a node.",
+                "Set hash slots as unbound in receiving node",
                 Server(cluster::delslotsrange)
             ),
             cmd!(
@@ -4018,7 +4018,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Deletes all slots information from a node.",
+                "Delete a node's own slots information",
                 Server(cluster::flushslots)
             ),
             cmd!(
@@ -4030,7 +4030,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Sets the configuration epoch for a new node.",
+                "Set the configuration epoch in a new node",
                 Server(cluster::set_config_epoch)
             ),
             cmd!(
@@ -4042,7 +4042,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Advances the cluster config epoch.",
+                "Advance the cluster config epoch",
                 Server(cluster::bumpepoch)
             ),
             cmd!(
@@ -4054,7 +4054,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Forces a node to save the cluster configuration to disk.",
+                "Forces the node to save cluster state on disk",
                 Server(cluster::saveconfig)
             ),
             cmd!(
@@ -4066,7 +4066,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Resets a node.",
+                "Reset a Redis Cluster node",
                 Server(cluster::reset)
             ),
             cmd!(
@@ -4078,7 +4078,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Forces a node to handshake with another node.",
+                "Force a node cluster to handshake with another node",
                 Server(cluster::meet)
             ),
             cmd!(
@@ -4090,7 +4090,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Removes a node from the nodes table.",
+                "Remove a node from the nodes table",
                 Server(cluster::forget)
             ),
             cmd!(
@@ -4102,7 +4102,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Configure a node as replica of a master node.",
+                "Reconfigure a node as a replica of the specified master node",
                 Server(cluster::replicate)
             ),
             cmd!(
@@ -4114,7 +4114,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "5.0.0",
-                "Lists the replica nodes of a master node.",
+                "List replica nodes of the specified master node",
                 Server(cluster::replicas)
             ),
             cmd!(
@@ -4126,7 +4126,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Lists the replica nodes of a master node.",
+                "List replica nodes of the specified master node",
                 Server(cluster::replicas)
             ),
             cmd!(
@@ -4138,7 +4138,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "3.0.0",
-                "Returns the number of active failure reports active for a node.",
+                "Return the number of failure reports active for a given node",
                 Server(cluster::count_failure_reports)
             ),
             cmd!(
@@ -4150,7 +4150,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "7.0.0",
-                "Returns a list of all TCP links to and from peer nodes.",
+                "Returns a list of all TCP links to and from peer nodes in cluster",
                 Server(cluster::links)
             ),
             cmd!(
@@ -4174,7 +4174,7 @@ pub static COMMANDS: &[Command] = &[
                 [],
                 "cluster",
                 "5.0.0",
-                "Returns helpful text about the different subcommands.",
+                "Show helpful text about the different subcommands",
                 Server(cluster::help)
             ),
         ]
