@@ -239,3 +239,26 @@ fn self_locking_writes_wake_waiters_at_once() -> anyhow::Result<()> {
         Ok(())
     })
 }
+
+/// A one-element list moved into itself (LMOVE, RPOPLPUSH and their blocking forms) keeps
+/// its element and its TTL: Redis deletes the source only after the push. Found by the
+/// differential test (seed 1308).
+#[test]
+fn a_list_moved_into_itself_keeps_its_ttl_as_redis() -> anyhow::Result<()> {
+    on_both(|_, c| {
+        for command in [
+            "LMOVE l l LEFT RIGHT",
+            "RPOPLPUSH l l",
+            "BLMOVE l l RIGHT LEFT 0.1",
+            "BRPOPLPUSH l l 0.1",
+        ] {
+            expect(c, "RPUSH l x", int(1))?;
+            expect(c, "EXPIRE l 100", int(1))?;
+            expect(c, command, bulk("x"))?;
+            expect(c, "TTL l", int(100))?;
+            expect(c, "LRANGE l 0 -1", array(vec![bulk("x")]))?;
+            expect(c, "DEL l", int(1))?;
+        }
+        Ok(())
+    })
+}

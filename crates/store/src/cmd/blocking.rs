@@ -96,7 +96,10 @@ fn serve(
                 Some(e) => list::pop(e, 1, *from_front).pop().unwrap_or_default(),
                 None => Vec::new(),
             };
-            ctx.remove_if_empty(key)?;
+            // As LMOVE: a list moving into itself keeps its last element and its TTL.
+            if key != &dst[..] {
+                ctx.remove_if_empty(key)?;
+            }
             let clock = ctx.clock();
             match ctx.write_lookup(dst)? {
                 Some(d) => {

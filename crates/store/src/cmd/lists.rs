@@ -391,7 +391,11 @@ fn move_generic(
     let Some(value) = list::pop(e, 1, from_left).pop() else {
         return Ok(ctx.reply.null());
     };
-    ctx.remove_if_empty(src)?;
+    // The source is deleted only once the element is pushed, as in Redis: when it is also
+    // the destination, its last element goes back into it and the key keeps its TTL.
+    if src != dst {
+        ctx.remove_if_empty(src)?;
+    }
     match ctx.write_typed(dst, ValueType::List)? {
         Some(d) => {
             list::push(d, &[&value], to_left, max);
