@@ -10,9 +10,9 @@
 
 use std::hash::BuildHasher;
 
+use crate::slot_lock::{SlotLock as Mutex, SlotLockGuard as MutexGuard};
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry as TableEntry;
-use parking_lot::{Mutex, MutexGuard};
 use slot_map::{SLOT_COUNT, Slot, key_slot};
 
 use crate::counter::Counter;

@@ -26,6 +26,7 @@ pub mod expire;
 pub mod keyspace;
 pub mod reply;
 pub mod serialized;
+mod slot_lock;
 pub mod snapshot;
 pub mod types;
 pub mod write_log;
