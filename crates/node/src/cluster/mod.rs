@@ -327,18 +327,20 @@ impl Cluster {
     /// from nodes.conf.
     pub fn set_role_change(&self, role_change: RoleChange, offset: OffsetSource) {
         let _ = self.offset_source.set(offset);
-        if self.role_change.set(role_change).is_ok() {
-            let primary = {
-                let inner = self.inner.read();
-                let me = inner.state.myself();
-                me.primary
-                    .and_then(|p| inner.state.node(&p))
-                    .map(|n| (n.ip.clone(), n.port))
-            };
-            if let (Some(primary), Some(f)) = (primary, self.role_change.get()) {
-                f(Some(primary));
-            }
+        if self.role_change.set(role_change).is_ok()
+            && let (Some(primary), Some(f)) = (self.primary_address(), self.role_change.get())
+        {
+            f(Some(primary));
         }
+    }
+
+    /// The address of this node's primary, when it is a replica of a known node.
+    pub fn primary_address(&self) -> Option<(String, u16)> {
+        let inner = self.inner.read();
+        let me = inner.state.myself();
+        me.primary
+            .and_then(|p| inner.state.node(&p))
+            .map(|n| (n.ip.clone(), n.port))
     }
 
     /// Gossips this node's current replication offset.

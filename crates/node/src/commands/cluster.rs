@@ -513,11 +513,17 @@ pub fn forget(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(ctx.reply.ok())
 }
 
-/// CLUSTER REPLICATE id: records the role (data replication is not implemented yet).
+/// CLUSTER REPLICATE id: the node becomes a replica of `id` and starts replicating from it
+/// before the reply, as Redis does (INFO replication says `role:slave` right after the OK;
+/// the role-change hook would start it too, but on another task, a moment later).
 pub fn replicate(ctx: &mut CallCtx<'_>, args: &[Bytes]) -> CmdResult {
     let has_keys = !ctx.session.db.is_empty();
     let id = args[2].clone();
-    cluster(ctx)?.command(|state, now| state.replicate(now, &id, has_keys))?;
+    let cluster = cluster(ctx)?;
+    cluster.command(|state, now| state.replicate(now, &id, has_keys))?;
+    if let Some((ip, port)) = cluster.primary_address() {
+        crate::replication::follow(ctx.server, ip, port);
+    }
     Ok(ctx.reply.ok())
 }
 
