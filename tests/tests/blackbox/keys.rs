@@ -485,3 +485,20 @@ fn sort_numeric_alpha_patterns_limit_and_store() -> anyhow::Result<()> {
         Ok(())
     })
 }
+
+/// ZSCAN of a skiplist-encoded sorted set prints a negative-zero score as "-0", as ZSCORE
+/// and ZRANGE do (found by the differential test, seed 2338).
+#[test]
+fn zscan_keeps_the_sign_of_a_negative_zero_score() -> anyhow::Result<()> {
+    on_both(|_, c| {
+        expect(c, "CONFIG SET zset-max-listpack-entries 0", ok())?;
+        expect(c, "ZADD z -0 a", int(1))?;
+        expect(c, "ZSCORE z a", bulk("-0"))?;
+        expect(
+            c,
+            "ZSCAN z 0",
+            array(vec![bulk("0"), array(vec![bulk("a"), bulk("-0")])]),
+        )?;
+        Ok(())
+    })
+}

@@ -975,7 +975,13 @@ pub fn zscan(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     let mut push = |m: &[u8], s: f64| {
         if opts.matches(m) {
             items.push(m.to_vec());
-            items.push(zset::score_text(s));
+            // Redis formats a skiplist member's score with %.17Lg, which keeps the sign of
+            // a negative zero (ZSCORE and ZRANGE say "-0" too).
+            items.push(if s == 0.0 && s.is_sign_negative() {
+                b"-0".to_vec()
+            } else {
+                zset::score_text(s)
+            });
         }
     };
     let next = match &z {
