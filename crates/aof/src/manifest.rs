@@ -33,7 +33,8 @@
 
 use std::fmt;
 
-use crate::c_text::{strtol, until_nul};
+use crate::c_text::until_nul;
+use numeric::c_strtol as strtol;
 
 /// Redis's `MANIFEST_MAX_LINE`: `fgets` reads at most this many bytes of a line.
 const MAX_LINE_LEN: usize = 1024;

@@ -42,7 +42,7 @@ use std::path::Path;
 
 use bytes::Bytes;
 
-use crate::c_text::{atoi, strtol};
+use numeric::{c_atoi as atoi, c_strtol as strtol};
 
 /// Redis's `proto-max-bulk-len` default: 512 MB.
 pub const DEFAULT_MAX_BULK_LEN: u64 = 512 * 1024 * 1024;

@@ -290,11 +290,7 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
     if let Some(name) = signal {
         tracing::warn!("Received {name} scheduling shutdown...");
         tracing::warn!("User requested shutdown...");
-        if let Some(p) = pidfile.as_ref().filter(|p| !p.is_empty()) {
-            tracing::info!("Removing the pid file.");
-            let _ = std::fs::remove_file(p);
-        }
-        tracing::warn!("Tessera is now ready to exit, bye bye...");
+        say_goodbye(pidfile.as_deref());
         // The loading thread cannot be stopped; the process ends under it.
         std::process::exit(0);
     }
@@ -387,10 +383,15 @@ async fn run(cfg: config::Config, file: Option<PathBuf>) -> anyhow::Result<()> {
     {
         tracing::warn!(error = %e, "Could not save the cluster configuration on shutdown");
     }
+    say_goodbye(pidfile.as_deref());
+    Ok(())
+}
+
+/// The last steps of every clean exit, with Redis's log lines: the pid file goes.
+fn say_goodbye(pidfile: Option<&str>) {
     if let Some(p) = pidfile.filter(|p| !p.is_empty()) {
         tracing::info!("Removing the pid file.");
         let _ = std::fs::remove_file(p);
     }
     tracing::warn!("Tessera is now ready to exit, bye bye...");
-    Ok(())
 }

@@ -5,7 +5,8 @@
 //! documents which:
 //!
 //! - [`parse_i64`] = `string2ll` (and `string2l`, `getLongLongFromObject`),
-//!   [`parse_u64`] = `string2ull`;
+//!   [`parse_u64`] = `string2ull`, [`c_strtol`] / [`c_atoi`] = glibc's
+//!   `strtol` / `atoi`;
 //! - [`parse_f64`] = `string2d` (`getDoubleFromObject`),
 //!   [`format_double`] = the `"%.17g"` of 7.0's `addReplyDouble`;
 //! - [`LongDouble`] = the x87 `long double` of INCRBYFLOAT/HINCRBYFLOAT:
@@ -41,5 +42,5 @@ mod integer;
 mod long_double;
 
 pub use double::{format_double, parse_f64, parse_f64_strtod};
-pub use integer::{parse_i64, parse_u64};
+pub use integer::{c_atoi, c_strtol, parse_i64, parse_u64};
 pub use long_double::{LongDouble, MAX_LONG_DOUBLE_CHARS};

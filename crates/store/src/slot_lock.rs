@@ -33,8 +33,9 @@ const SPINS: u32 = 2_000;
 /// A spinning waiter yields its CPU this often: when the load generator (or anything else)
 /// is waiting to run on the same cores, it runs instead of the spin. Without the yields ZADD
 /// `-P 1` on one key lost 5-10% (127-133k ops/s against 133-143k with parking_lot); with a
-/// yield every 50-200 spins it is at 116-129k against Redis's 121-135k in the same runs, and
-/// `-P 16` keeps its gain (ZADD 464-486k, HSET 1,047-1,127k).
+/// yield every 50-200 spins it is at 109-130k against Redis's 120-135k in the same runs, and
+/// `-P 16` keeps its gain (ZADD 464-486k, HSET 1,047-1,127k). How these were measured:
+/// docs/benchmarks.md, "How the hand measurements were taken".
 const YIELD_EVERY: u32 = 100;
 
 unsafe impl lock_api::RawMutex for RawSlotLock {

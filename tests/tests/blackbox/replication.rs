@@ -168,6 +168,16 @@ struct Stopped {
 }
 
 impl Stopped {
+    /// A replica in step with `master` (its connection) for `k`, then stopped, and the
+    /// master's next write to `k`, which the replica has not acknowledged: a lagging replica.
+    fn one_write_behind(master: &mut Client, replica: &Server) -> anyhow::Result<Stopped> {
+        expect(master, "SET k v1", ok())?;
+        expect(master, "WAIT 1 5000", int(1))?;
+        let stopped = Stopped::new(replica)?;
+        expect(master, "SET k v2", ok())?;
+        Ok(stopped)
+    }
+
     /// Stops the process and waits until every thread of it is stopped: the signal takes
     /// effect asynchronously, and a thread that is still running could answer the next
     /// command's replication (a WAIT's GETACK, say).
@@ -1703,10 +1713,7 @@ fn shutdown_abort_cancels_the_wait_for_a_lagging_replica_as_redis() -> anyhow::R
         )?;
         expect(&mut c, "SHUTDOWN ABORT NOSAVE", err("ERR syntax error"))?;
         expect(&mut c, "SHUTDOWN NOSAVE ABORT", err("ERR syntax error"))?;
-        expect(&mut m, "SET k v1", ok())?;
-        expect(&mut m, "WAIT 1 5000", int(1))?;
-        let stopped = Stopped::new(replica)?;
-        expect(&mut m, "SET k v2", ok())?;
+        let stopped = Stopped::one_write_behind(&mut m, replica)?;
         m.send_raw(&encode_command(&["SHUTDOWN", "NOSAVE"]))?;
         wait_until(Duration::from_secs(10), "the wait for replicas", || {
             Ok(master
@@ -1758,10 +1765,7 @@ fn a_second_sigint_ends_a_waiting_shutdown_as_redis() -> anyhow::Result<()> {
     for kind in [ServerKind::Redis, ServerKind::Tessera] {
         let (mut master, replica) = pair(kind, &["--shutdown-timeout", "30"])?;
         let mut m = master.client()?;
-        expect(&mut m, "SET k v1", ok())?;
-        expect(&mut m, "WAIT 1 5000", int(1))?;
-        let stopped = Stopped::new(&replica)?;
-        expect(&mut m, "SET k v2", ok())?;
+        let stopped = Stopped::one_write_behind(&mut m, &replica)?;
         master.signal("INT")?;
         wait_until(Duration::from_secs(10), "the wait for replicas", || {
             Ok(master
@@ -1787,10 +1791,7 @@ fn a_second_sigint_ends_a_waiting_shutdown_as_redis() -> anyhow::Result<()> {
 fn shutdown_waits_for_a_lagging_replica_as_redis() -> anyhow::Result<()> {
     on_both_pairs(&["--shutdown-timeout", "1"], |kind, master, replica| {
         let mut m = master.client()?;
-        expect(&mut m, "SET k v1", ok())?;
-        expect(&mut m, "WAIT 1 5000", int(1))?;
-        let stopped = Stopped::new(replica)?;
-        expect(&mut m, "SET k v2", ok())?;
+        let stopped = Stopped::one_write_behind(&mut m, replica)?;
         m.send_raw(&encode_command(&["SHUTDOWN", "NOSAVE"]))?;
         wait_until(Duration::from_secs(10), "the master's exit", || {
             Ok(master.log().contains("is now ready to exit"))

@@ -112,37 +112,6 @@ pub enum Find {
     Unknown,
 }
 
-/// C's `atoi` (glibc: `(int) strtol(s, NULL, 10)`): leading whitespace, a sign, the digits
-/// up to the first other byte; 0 without digits; out of `long` range saturates before the
-/// cast to `int` truncates. Redis's `genericGetKeys` reads `numkeys` this way.
-fn c_atoi(s: &[u8]) -> i32 {
-    let mut rest = s;
-    while let [b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r', tail @ ..] = rest {
-        rest = tail;
-    }
-    let negative = match rest {
-        [b'-', tail @ ..] => {
-            rest = tail;
-            true
-        }
-        [b'+', tail @ ..] => {
-            rest = tail;
-            false
-        }
-        _ => false,
-    };
-    let mut value: i64 = 0;
-    for &b in rest.iter().take_while(|b| b.is_ascii_digit()) {
-        let digit = i64::from(b - b'0');
-        value = if negative {
-            value.saturating_mul(10).saturating_sub(digit)
-        } else {
-            value.saturating_mul(10).saturating_add(digit)
-        };
-    }
-    value as i32
-}
-
 /// How a key spec fitted a command's arguments.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum SpecFit {
@@ -225,7 +194,7 @@ impl KeySpec {
                 if at >= argc {
                     return SpecFit::BadCount;
                 }
-                let n = i64::from(c_atoi(&args[at as usize]));
+                let n = i64::from(numeric::c_atoi(&args[at as usize]));
                 if n <= 0 {
                     return SpecFit::BadCount;
                 }
@@ -352,30 +321,23 @@ impl Command {
                 out.extend(indices.into_iter().map(|i| (i, flags)));
             }
             Keys::Specs { specs, .. } => {
+                let mut indices = Vec::new();
                 let mut found = Vec::new();
                 let mut lenient = false;
                 for spec in specs {
-                    let from = found.len();
-                    if spec.find_keys(args, &mut found) != SpecFit::Fits {
+                    let from = indices.len();
+                    if spec.find_keys(args, &mut indices) != SpecFit::Fits {
                         return Vec::new();
                     }
                     lenient |= spec.count_is_lenient(args);
-                    out.extend(found[from..].iter().map(|&i| (i, spec.flags)));
+                    found.extend(indices[from..].iter().map(|&i| (i, spec)));
                 }
                 if lenient {
-                    // genericGetKeys: the counted keys first, the store key (found by a spec
-                    // before the count's) last, no flags.
-                    let store: Vec<usize> = specs
-                        .iter()
-                        .take_while(|s| !matches!(s.find, Find::KeyNum { .. }))
-                        .flat_map(|s| {
-                            let mut v = Vec::new();
-                            s.find_keys(args, &mut v);
-                            v
-                        })
-                        .collect();
-                    let counted = found.iter().filter(|i| !store.contains(i));
-                    out = counted.chain(store.iter()).map(|&i| (i, &[][..])).collect();
+                    // genericGetKeys: the counted keys first, then the store key, no flags.
+                    found.sort_by_key(|(_, spec)| !matches!(spec.find, Find::KeyNum { .. }));
+                    out.extend(found.into_iter().map(|(i, _)| (i, &[][..])));
+                } else {
+                    out.extend(found.into_iter().map(|(i, spec)| (i, spec.flags)));
                 }
             }
             Keys::Custom { find, specs, .. } => {
@@ -4379,17 +4341,5 @@ mod tests {
         assert_eq!(out, vec![1, 3]);
         keys("lmpop 2x a b left", &mut out);
         assert_eq!(out, vec![2, 3]);
-    }
-
-    #[test]
-    fn c_atoi_reads_as_glibc_does() {
-        assert_eq!(c_atoi(b"12"), 12);
-        assert_eq!(c_atoi(b" \t+7x"), 7);
-        assert_eq!(c_atoi(b"-3"), -3);
-        assert_eq!(c_atoi(b"abc"), 0);
-        assert_eq!(c_atoi(b""), 0);
-        // strtol saturates at LONG_MAX; the cast to int keeps its low 32 bits.
-        assert_eq!(c_atoi(b"99999999999999999999"), -1);
-        assert_eq!(c_atoi(b"4294967297"), 1);
     }
 }

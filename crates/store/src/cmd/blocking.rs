@@ -57,7 +57,6 @@ fn serve(
 ) -> Result<Vec<u8>, CmdError> {
     let mut buf = BytesMut::new();
     let mut reply = Reply::new(&mut buf, proto);
-    let max_list = ctx.settings.list_max_listpack_size;
     match op {
         BlockedOp::ListPop { front, count } => {
             let popped = match ctx.write_lookup(key)? {
@@ -92,28 +91,9 @@ fn serve(
             if let Some(d) = ctx.write_lookup(dst)? {
                 ListRef::of(d)?;
             }
-            let value = match ctx.write_lookup(key)? {
-                Some(e) => list::pop(e, 1, *from_front).pop().unwrap_or_default(),
-                None => Vec::new(),
-            };
-            // As LMOVE: a list moving into itself keeps its last element and its TTL.
-            if key != &dst[..] {
-                ctx.remove_if_empty(key)?;
-            }
-            let clock = ctx.clock();
-            match ctx.write_lookup(dst)? {
-                Some(d) => {
-                    list::push(d, &[&value], *to_front, max_list);
-                }
-                None => {
-                    let mut d = list::new_entry(dst, clock);
-                    list::push(&mut d, &[&value], *to_front, max_list);
-                    ctx.locked.table(dst)?.insert(d);
-                }
-            }
-            ctx.modified(key)?;
-            ctx.modified(dst)?;
-            ctx.dirty(1);
+            // Served only when the source has an element (`has_data`).
+            let value = super::lists::pop_and_push(ctx, key, dst, *from_front, *to_front)?
+                .unwrap_or_default();
             let side = |front: bool| Bytes::from_static(if front { b"LEFT" } else { b"RIGHT" });
             ctx.propagation.also(vec![
                 Bytes::from_static(b"LMOVE"),

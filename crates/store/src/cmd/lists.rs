@@ -372,8 +372,6 @@ fn move_generic(
     from_left: bool,
     to_left: bool,
 ) -> CmdResult {
-    let max = max_size(ctx);
-    let clock = ctx.clock();
     let now = ctx.now_ms;
     let src_len = match ctx.locked.table(src)?.get(src, now) {
         Some(e) => ListRef::of(e)?.len(),
@@ -385,14 +383,31 @@ fn move_generic(
     if let Some(d) = ctx.locked.table(dst)?.get(dst, now) {
         ListRef::of(d)?;
     }
+    match pop_and_push(ctx, src, dst, from_left, to_left)? {
+        Some(value) => Ok(ctx.reply.bulk(&value)),
+        None => Ok(ctx.reply.null()),
+    }
+}
+
+/// The move of LMOVE, RPOPLPUSH and their blocking forms, once both keys' types are
+/// checked: pops an element of `src` and pushes it onto `dst` (created if missing). The
+/// source is deleted only once the element is pushed, as in Redis: a list moving into
+/// itself keeps its last element and its TTL. None when `src` has nothing to pop.
+pub(super) fn pop_and_push(
+    ctx: &mut Ctx<'_, '_>,
+    src: &[u8],
+    dst: &[u8],
+    from_left: bool,
+    to_left: bool,
+) -> Result<Option<Vec<u8>>, CmdError> {
+    let max = max_size(ctx);
+    let clock = ctx.clock();
     let Some(e) = ctx.write_typed(src, ValueType::List)? else {
-        return Ok(ctx.reply.null());
+        return Ok(None);
     };
     let Some(value) = list::pop(e, 1, from_left).pop() else {
-        return Ok(ctx.reply.null());
+        return Ok(None);
     };
-    // The source is deleted only once the element is pushed, as in Redis: when it is also
-    // the destination, its last element goes back into it and the key keeps its TTL.
     if src != dst {
         ctx.remove_if_empty(src)?;
     }
@@ -409,7 +424,7 @@ fn move_generic(
     ctx.modified(src)?;
     ctx.modified(dst)?;
     ctx.dirty(1);
-    Ok(ctx.reply.bulk(&value))
+    Ok(Some(value))
 }
 
 /// LMOVE source destination LEFT|RIGHT LEFT|RIGHT

@@ -971,17 +971,21 @@ pub fn zscan(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> CmdResult {
     };
     let z = ZSetRef::of(e)?;
     let (cursor, opts) = super::scan_options(&args[2..], false)?;
+    // A listpack's scores are shown as stored (`d2string`, -0 as 0); a skiplist's as
+    // %.17Lg prints them, as ZSCORE and ZRANGE do (-0 stays "-0").
+    let score_text: fn(f64) -> Vec<u8> = match &z {
+        ZSetRef::Compact(_) => zset::score_text,
+        ZSetRef::Large(_) => |s| {
+            let mut text = Vec::new();
+            numeric::format_double(s, &mut text);
+            text
+        },
+    };
     let mut items = Vec::new();
     let mut push = |m: &[u8], s: f64| {
         if opts.matches(m) {
             items.push(m.to_vec());
-            // Redis formats a skiplist member's score with %.17Lg, which keeps the sign of
-            // a negative zero (ZSCORE and ZRANGE say "-0" too).
-            items.push(if s == 0.0 && s.is_sign_negative() {
-                b"-0".to_vec()
-            } else {
-                zset::score_text(s)
-            });
+            items.push(score_text(s));
         }
     };
     let next = match &z {
